@@ -1,0 +1,40 @@
+export {
+  type Database,
+  DatabaseClosedError,
+  DatabaseTimeoutError,
+  type OpenDatabaseOptions,
+  openDatabase,
+} from './database'
+export type * from './generated/prisma/client'
+export { Prisma, PrismaClient } from './generated/prisma/client'
+export type { DatabaseLogger } from './logger'
+export {
+  applyMigrations,
+  type CheckDriftOptions,
+  type CreateMigrationOptions,
+  type CreateMigrationResult,
+  checkDrift,
+  createMigration,
+  type DriftResult,
+  type MigrateOptions,
+  MigrationError,
+  type MigrationStatus,
+  type MigrationTarget,
+  migrationStatus,
+  resetDatabase,
+  resolveMigration,
+  SchemaEnginePanicError,
+  type ShadowLocation,
+} from './migrate'
+export { DatabaseInUseError } from './pglite'
+export {
+  type ConnectionParams,
+  connectionParamsFromUrl,
+  type DatabaseKind,
+  type DatabaseLocation,
+  DatabaseUrlError,
+  defaultDatabaseUrl,
+  findWorkspaceRoot,
+  parseDatabaseUrl,
+  redactDatabaseUrl,
+} from './url'

@@ -1,0 +1,271 @@
+import { appendFile, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises'
+import { createRequire } from 'node:module'
+import { join } from 'node:path'
+import pg from 'pg'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import {
+  applyMigrations,
+  checkDrift,
+  createMigration,
+  DatabaseInUseError,
+  MigrationError,
+  migrationStatus,
+  openDatabase,
+  resetDatabase,
+  resolveMigration,
+} from '../src/index'
+import { useEngineWasm } from '../src/migrate/engine'
+import { createTestPostgres } from '../src/testing'
+import { cleanup, copyOfPrisma, REPO_MIGRATIONS, REPO_SCHEMA, tempDir } from './helpers'
+
+const ADMIN_URL = process.env.TEST_DATABASE_URL || 'postgresql://postgres@127.0.0.1:5432/postgres'
+
+const SESSION_MODEL = `
+model Session {
+  id        String   @id @default(uuid(7)) @db.Uuid
+  userId    String   @map("user_id") @db.Uuid
+  tokenHash String   @unique @map("token_hash")
+  expiresAt DateTime @map("expires_at")
+
+  @@index([userId])
+  @@map("sessions")
+}
+`
+
+async function committedInit(): Promise<{ name: string; sql: string; lock: string }> {
+  const [name] = (await readdir(REPO_MIGRATIONS, { withFileTypes: true }))
+    .filter((e) => e.isDirectory())
+    .map((e) => e.name)
+  if (!name) throw new Error('no committed migration')
+  return {
+    name,
+    sql: await readFile(join(REPO_MIGRATIONS, name, 'migration.sql'), 'utf8'),
+    lock: await readFile(join(REPO_MIGRATIONS, 'migration_lock.toml'), 'utf8'),
+  }
+}
+
+async function shadowDatabasesLeft(): Promise<string[]> {
+  const client = new pg.Client({ connectionString: ADMIN_URL })
+  await client.connect()
+  try {
+    const { rows } = await client.query<{ datname: string }>(
+      "SELECT datname FROM pg_database WHERE datname LIKE 'prisma_shadow_%'",
+    )
+    return rows.map((r) => r.datname)
+  } finally {
+    await client.end()
+  }
+}
+
+describe('createMigration and checkDrift', () => {
+  it('the repo migrations match the schema', async () => {
+    expect(await checkDrift()).toEqual({ drift: false })
+  })
+
+  it('regenerates the committed init migration byte for byte (our engine and the Prisma CLI build)', async () => {
+    const committed = await committedInit()
+    const prismaCliWasm = createRequire(import.meta.url)
+      .resolve('prisma/package.json')
+      .replace(/package\.json$/, 'build/schema_engine_bg.wasm')
+    for (const wasm of [undefined, prismaCliWasm]) {
+      const copy = await copyOfPrisma()
+      await rm(copy.migrations, { recursive: true })
+      useEngineWasm(wasm)
+      try {
+        const result = await createMigration({
+          name: 'init',
+          schema: copy.schema,
+          migrationsDir: copy.migrations,
+        })
+        if (!result.created) throw new Error(result.message)
+        expect(result.name).toMatch(/^\d{14}_init$/)
+        expect(await readFile(result.path, 'utf8')).toBe(committed.sql)
+        expect(await readFile(join(copy.migrations, 'migration_lock.toml'), 'utf8')).toBe(
+          committed.lock,
+        )
+      } finally {
+        useEngineWasm(undefined)
+      }
+    }
+  })
+
+  it('writes a migration for a schema change on a copy (PGlite shadow), then finds no drift', async () => {
+    const copy = await copyOfPrisma()
+    await appendFile(copy.schema, SESSION_MODEL)
+
+    const drift = await checkDrift({ schema: copy.schema, migrationsDir: copy.migrations })
+    expect(drift.drift).toBe(true)
+    if (!drift.drift) return
+    expect(drift.sql).toContain('CREATE TABLE "sessions"')
+    expect(drift.sql).toContain('CREATE UNIQUE INDEX "sessions_token_hash_key"')
+
+    const created = await createMigration({
+      name: 'Add sessions',
+      schema: copy.schema,
+      migrationsDir: copy.migrations,
+    })
+    if (!created.created) throw new Error(created.message)
+    expect(created.name).toMatch(/^\d{14}_add_sessions$/)
+    expect(created.path).toBe(join(copy.migrations, created.name, 'migration.sql'))
+    const sql = await readFile(created.path, 'utf8')
+    expect(sql).toBe(created.sql)
+    expect(sql).toMatch(/^-- CreateTable\nCREATE TABLE "sessions" \(/)
+    expect(sql).toContain('CREATE INDEX "sessions_user_id_idx" ON "sessions"("user_id");')
+
+    expect(await checkDrift({ schema: copy.schema, migrationsDir: copy.migrations })).toEqual({
+      drift: false,
+    })
+    const again = await createMigration({
+      name: 'nothing',
+      schema: copy.schema,
+      migrationsDir: copy.migrations,
+    })
+    expect(again.created).toBe(false)
+    if (!again.created) expect(again.message).toMatch(/No changes/)
+    expect((await readdir(copy.migrations)).sort()).toHaveLength(3) // init, add_sessions, lock
+
+    // The new folder applies on top of the old one.
+    const db = await openDatabase({ url: 'pglite:memory:', poolSize: 1 })
+    cleanup(() => db.close())
+    expect(await applyMigrations(db, { migrationsDir: copy.migrations })).toHaveLength(2)
+  })
+
+  it('does the same with PostgreSQL shadow databases, byte-identical to PGlite, and drops them', async () => {
+    const pgCopy = await copyOfPrisma()
+    const liteCopy = await copyOfPrisma()
+    // A destructive change: the engine adds its warnings to the migration.
+    for (const copy of [pgCopy, liteCopy]) {
+      const schema = await readFile(copy.schema, 'utf8')
+      await writeFile(copy.schema, `${schema.replace('  unionid   String?\n', '')}${SESSION_MODEL}`)
+    }
+    const viaPostgres = await createMigration({
+      name: 'sessions',
+      schema: pgCopy.schema,
+      migrationsDir: pgCopy.migrations,
+      shadow: ADMIN_URL,
+    })
+    const viaPglite = await createMigration({
+      name: 'sessions',
+      schema: liteCopy.schema,
+      migrationsDir: liteCopy.migrations,
+    })
+    if (!viaPostgres.created || !viaPglite.created) throw new Error('no migration created')
+    expect(viaPostgres.sql).toContain('You are about to drop the column `unionid`')
+    expect(viaPostgres.sql).toBe(viaPglite.sql)
+
+    const drift = await checkDrift({
+      schema: REPO_SCHEMA,
+      migrationsDir: pgCopy.migrations,
+      shadow: ADMIN_URL,
+    })
+    expect(drift.drift).toBe(true)
+    expect(await shadowDatabasesLeft()).toEqual([])
+  })
+
+  it('fails clearly on a bad name or a missing lock file', async () => {
+    await expect(createMigration({ name: '  !!! ' })).rejects.toBeInstanceOf(MigrationError)
+    const copy = await copyOfPrisma()
+    await rm(join(copy.migrations, 'migration_lock.toml'))
+    await expect(
+      checkDrift({ schema: copy.schema, migrationsDir: copy.migrations }),
+    ).rejects.toThrow(/migration_lock\.toml is missing/)
+  })
+})
+
+describe('applyMigrations on PostgreSQL', () => {
+  it('keeps a failed migration atomic, reports it, and passes semicolons inside SQL through', async () => {
+    const server = await createTestPostgres()
+    cleanup(() => server.drop())
+    const copy = await copyOfPrisma()
+    const tricky = join(copy.migrations, '20990101000000_tricky')
+    await mkdir(tricky)
+    // adapter-pg alone would split this at every ";".
+    await writeFile(
+      join(tricky, 'migration.sql'),
+      `-- Comment; with a semicolon
+COMMENT ON TABLE "users" IS 'first; second';
+CREATE FUNCTION wx_answer() RETURNS int AS $$ SELECT 42; $$ LANGUAGE sql;
+`,
+    )
+    expect(await applyMigrations(server.url, { migrationsDir: copy.migrations })).toHaveLength(2)
+    const client = new pg.Client({ connectionString: server.url })
+    await client.connect()
+    cleanup(() => client.end())
+    const comment = await client.query("SELECT obj_description('users'::regclass) AS c")
+    expect(comment.rows[0].c).toBe('first; second')
+    expect((await client.query('SELECT wx_answer() AS a')).rows[0].a).toBe(42)
+
+    const broken = join(copy.migrations, '20990102000000_broken')
+    await mkdir(broken)
+    await writeFile(join(broken, 'migration.sql'), 'CREATE TABLE "half" ("id" INT);\nSELECT 1/0;\n')
+    const error = await applyMigrations(server.url, { migrationsDir: copy.migrations }).catch(
+      (e: unknown) => e,
+    )
+    expect(error).toBeInstanceOf(MigrationError)
+    expect((error as Error).message).toMatch(/20990102000000_broken/)
+    expect((error as Error).message).toMatch(/division by zero/)
+    expect((error as Error).message).not.toMatch(/schema_engine_wasm::/)
+    // One implicit transaction, as with Prisma's native engine: nothing half-applied.
+    expect((await client.query("SELECT to_regclass('half') AS t")).rows[0].t).toBeNull()
+
+    const status = await migrationStatus(server.url, { migrationsDir: copy.migrations })
+    expect(status.failed).toEqual(['20990102000000_broken'])
+    expect(status.pending).toEqual([])
+    expect(status.upToDate).toBe(false)
+    // A failed migration blocks deploys until resolved, as with Prisma.
+    await expect(applyMigrations(server.url, { migrationsDir: copy.migrations })).rejects.toThrow(
+      /failed migrations/,
+    )
+
+    await writeFile(join(broken, 'migration.sql'), 'CREATE TABLE "half" ("id" INT);\n')
+    await resolveMigration(
+      server.url,
+      { rolledBack: '20990102000000_broken' },
+      { migrationsDir: copy.migrations },
+    )
+    expect(await applyMigrations(server.url, { migrationsDir: copy.migrations })).toEqual([
+      '20990102000000_broken',
+    ])
+    expect((await migrationStatus(server.url, { migrationsDir: copy.migrations })).upToDate).toBe(
+      true,
+    )
+  })
+
+  it('reports migrations the folder does not have, and resets', async () => {
+    const server = await createTestPostgres()
+    cleanup(() => server.drop())
+    await applyMigrations(server.url)
+    const empty = await tempDir()
+    const status = await migrationStatus(server.url, { migrationsDir: empty })
+    expect(status.unknown).toHaveLength(1)
+    expect(status.hasUnknownMigrations).toBe(true)
+    expect(status.upToDate).toBe(false)
+
+    await resetDatabase(server.url)
+    const after = await migrationStatus(server.url)
+    expect(after).toMatchObject({ applied: [], hasMigrationsTable: false, upToDate: false })
+    expect(after.pending).toHaveLength(1)
+  })
+})
+
+describe('applyMigrations on PGlite', () => {
+  let url: string
+  beforeAll(async () => {
+    url = `pglite:${await (
+      async () => {
+        const { mkdtemp } = await import('node:fs/promises')
+        const { tmpdir } = await import('node:os')
+        return mkdtemp(join(tmpdir(), 'wxapp-db-lite-'))
+      }
+    )()}`
+  })
+  afterAll(() => rm(url.slice('pglite:'.length), { recursive: true, force: true }))
+
+  it('migrates a folder by URL; a second opener meanwhile is refused, not let in', async () => {
+    const [first, second] = await Promise.allSettled([applyMigrations(url), applyMigrations(url)])
+    expect(first.status === 'fulfilled' && first.value).toHaveLength(1)
+    expect(second.status === 'rejected' && second.reason).toBeInstanceOf(DatabaseInUseError)
+    expect(await applyMigrations(url)).toEqual([])
+    expect((await migrationStatus(url)).upToDate).toBe(true)
+  })
+})
