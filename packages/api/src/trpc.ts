@@ -1,0 +1,45 @@
+import { initTRPC } from '@trpc/server'
+import { ZodError, z } from 'zod'
+import type { Context } from './context'
+import { reasonOf } from './errors'
+
+// Plain JSON on the wire (no transformer): the mini-program client and any
+// other caller see exactly what the HTTP API contract documents.
+const t = initTRPC.context<Context>().create({
+  // Never ship stack traces, whatever NODE_ENV says.
+  isDev: false,
+  errorFormatter({ shape, error }) {
+    const internal = error.code === 'INTERNAL_SERVER_ERROR'
+    const zodError = error.cause instanceof ZodError ? error.cause : undefined
+    const fieldErrors = zodError ? z.flattenError(zodError).fieldErrors : undefined
+    let message = shape.message
+    // An unexpected error's message may hold SQL or driver details: replace it.
+    if (internal) message = 'Internal server error'
+    // zod's own message is a JSON dump of every issue; say the first one plainly.
+    else if (zodError) message = `Invalid input: ${describeIssue(zodError)}`
+    return {
+      ...shape,
+      message,
+      data: {
+        code: shape.data.code,
+        httpStatus: shape.data.httpStatus,
+        path: shape.data.path,
+        reason: internal ? 'INTERNAL_ERROR' : reasonOf(error),
+        ...(fieldErrors
+          ? { fieldErrors: fieldErrors as Record<string, string[] | undefined> }
+          : {}),
+      },
+    }
+  },
+})
+
+export const router = t.router
+export const publicProcedure = t.procedure
+export const createCallerFactory = t.createCallerFactory
+
+function describeIssue(error: ZodError): string {
+  const issue = error.issues[0]
+  if (!issue) return 'unknown problem'
+  const path = issue.path.map(String).join('.')
+  return path ? `${path}: ${issue.message}` : issue.message
+}
