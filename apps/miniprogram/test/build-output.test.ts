@@ -1,0 +1,191 @@
+/*
+ * Checks of the production builds (`pnpm build`: dist/ for weapp, dist-h5/ for H5).
+ * Run after the build; turbo's `test` depends on `build`.
+ */
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
+import path from 'node:path'
+import { parse } from 'acorn'
+import { beforeAll, describe, expect, it } from 'vitest'
+
+const appDir = path.resolve(__dirname, '..')
+const weappDir = path.join(appDir, 'dist')
+const h5Dir = path.join(appDir, 'dist-h5')
+const SIZE_BUDGET = 400 * 1024
+
+function listFiles(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((entry) => entry.isFile())
+    .map((entry) => path.join(entry.parentPath, entry.name))
+}
+
+const rel = (file: string) => path.relative(appDir, file)
+
+function requireBuild(dir: string, script: string) {
+  if (!existsSync(dir) || readdirSync(dir).length === 0) {
+    throw new Error(
+      `${rel(dir)}/ is missing or empty: run \`pnpm --filter @wxapp/miniprogram ${script}\` (or \`pnpm build\`) before the tests.`,
+    )
+  }
+}
+
+/**
+ * Code that must never reach the client: the server's database and HTTP stacks, Node
+ * built-ins, validation and router code of the API, WeChat secrets handling. The API
+ * package is imported for its types only, so none of this should be bundled.
+ */
+const SERVER_MARKERS: ReadonlyArray<[string, RegExp]> = [
+  ['Prisma', /prisma/i],
+  ['PGlite', /pglite/i],
+  ['node-postgres (pg)', /\bpg-(?:pool|protocol|connection-string)\b|require\(["']pg["']\)/],
+  ['Fastify', /fastify/i],
+  ['Node built-in (node: scheme)', /["'`]node:[a-z_/]+["'`]/],
+  [
+    'Node built-in (require)',
+    /require\(["'](?:fs|path|crypto|http|https|net|tls|os|child_process|worker_threads)["']\)/,
+  ],
+  ['zod', /\bZodError\b|\bZodType\b|_zod\b/],
+  ['tRPC server router (initTRPC)', /\binitTRPC\b|createCallerFactory|publicProcedure/],
+  ['API router source', /systemRouter|appRouter/],
+  ['@wxapp/db or @wxapp/api source', /@wxapp\/(?:db|api)\b/],
+  ['WeChat server API', /jscode2session|session_key|WECHAT_SECRET|DATABASE_URL/],
+]
+
+function firstMatch(code: string, pattern: RegExp): string | null {
+  const match = pattern.exec(code)
+  if (!match) return null
+  const start = Math.max(0, match.index - 60)
+  return code.slice(start, match.index + match[0].length + 60)
+}
+
+describe('weapp production build (dist/)', () => {
+  let files: string[] = []
+  let jsFiles: string[] = []
+
+  beforeAll(() => {
+    requireBuild(weappDir, 'build:weapp')
+    files = listFiles(weappDir)
+    jsFiles = files.filter((file) => file.endsWith('.js'))
+    const devArtifacts = files.filter(
+      (file) => file.endsWith('.map') || rel(file).startsWith(`dist${path.sep}prebundle`),
+    )
+    if (devArtifacts.length > 0) {
+      throw new Error(
+        `dist/ holds a development (--watch) build (${rel(devArtifacts[0] ?? '')}, ...): ` +
+          'run `pnpm --filter @wxapp/miniprogram build:weapp` before the tests.',
+      )
+    }
+  })
+
+  it('lists its pages in app.json, each with .js, .wxml and .json', () => {
+    const appJson = JSON.parse(readFileSync(path.join(weappDir, 'app.json'), 'utf8')) as {
+      pages?: unknown
+    }
+    expect(Array.isArray(appJson.pages)).toBe(true)
+    const pages = appJson.pages as string[]
+    expect(pages).toContain('pages/index/index')
+    expect(pages[0]).toBe('pages/index/index')
+    for (const page of pages) {
+      for (const ext of ['.js', '.wxml', '.json']) {
+        expect(existsSync(path.join(weappDir, page + ext)), `${page}${ext}`).toBe(true)
+      }
+    }
+    for (const entry of ['app.js', 'app.wxss', 'base.wxml']) {
+      expect(existsSync(path.join(weappDir, entry)), entry).toBe(true)
+    }
+  })
+
+  it('carries a project.config.json that WeChat DevTools can open dist/ with', () => {
+    const config = JSON.parse(readFileSync(path.join(weappDir, 'project.config.json'), 'utf8'))
+    expect(config.miniprogramRoot).toBe('./')
+    expect(config.compileType).toBe('miniprogram')
+    expect(config.appid).toMatch(/^(touristappid|wx[0-9a-f]{16})$/i)
+    expect(config.setting.urlCheck).toBe(false)
+  })
+
+  it(`stays under ${SIZE_BUDGET / 1024} KB without source maps`, () => {
+    const total = files
+      .filter((file) => !file.endsWith('.map'))
+      .reduce((sum, file) => sum + statSync(file).size, 0)
+    console.log(
+      `weapp dist/ size without .map files: ${(total / 1024).toFixed(1)} KB (${total} bytes, budget ${SIZE_BUDGET / 1024} KB)`,
+    )
+    expect(total).toBeLessThan(SIZE_BUDGET)
+  })
+
+  it('contains no server-only code', () => {
+    expect(jsFiles.length).toBeGreaterThan(0)
+    const found: string[] = []
+    for (const file of jsFiles) {
+      const code = readFileSync(file, 'utf8')
+      for (const [name, pattern] of SERVER_MARKERS) {
+        const hit = firstMatch(code, pattern)
+        if (hit) found.push(`${rel(file)}: ${name}: …${hit}…`)
+      }
+    }
+    expect(found, found.join('\n')).toEqual([])
+  })
+
+  it('leaves no `process.env` reference (the mini-program has no process)', () => {
+    const found = jsFiles.filter((file) => /\bprocess\.env\b/.test(readFileSync(file, 'utf8')))
+    expect(found.map(rel)).toEqual([])
+  })
+
+  it('is ES2017 at most: no ?., ??, class fields, object spread or async iteration', () => {
+    const failures: string[] = []
+    for (const file of jsFiles) {
+      const code = readFileSync(file, 'utf8')
+      try {
+        parse(code, { ecmaVersion: 2017, sourceType: 'script' })
+      } catch (error) {
+        const pos = (error as { pos?: number }).pos ?? 0
+        failures.push(
+          `${rel(file)}: ${(error as Error).message}: …${code.slice(Math.max(0, pos - 60), pos + 40)}…`,
+        )
+      }
+    }
+    expect(failures, failures.join('\n')).toEqual([])
+  })
+
+  it('bundles the AbortController shim (the runtime has none)', () => {
+    const code = jsFiles.map((file) => readFileSync(file, 'utf8')).join('\n')
+    expect(code.includes('AbortError')).toBe(true)
+    // ProvidePlugin rewrote every `new AbortController` in @trpc/client.
+    expect(/new AbortController\b/.test(code)).toBe(false)
+  })
+})
+
+describe('H5 production build (dist-h5/)', () => {
+  let jsFiles: string[] = []
+
+  beforeAll(() => {
+    requireBuild(h5Dir, 'build:h5')
+    jsFiles = listFiles(h5Dir).filter((file) => file.endsWith('.js'))
+  })
+
+  it('has an index.html that loads its scripts', () => {
+    const html = readFileSync(path.join(h5Dir, 'index.html'), 'utf8')
+    const scripts = [...html.matchAll(/<script[^>]+src="([^"]+)"/g)].map((m) => m[1] ?? '')
+    expect(scripts.length).toBeGreaterThan(0)
+    for (const src of scripts) {
+      expect(existsSync(path.join(h5Dir, src.replace(/^\//, ''))), src).toBe(true)
+    }
+  })
+
+  it('uses the hash router', () => {
+    const withHashRouter = jsFiles.filter((file) =>
+      /"?router"?:\{"?mode"?:"hash"/.test(readFileSync(file, 'utf8')),
+    )
+    expect(withHashRouter.length).toBeGreaterThan(0)
+  })
+
+  it('contains no server-only code', () => {
+    const found: string[] = []
+    for (const file of jsFiles) {
+      const code = readFileSync(file, 'utf8')
+      for (const [name, pattern] of SERVER_MARKERS) {
+        if (firstMatch(code, pattern)) found.push(`${rel(file)}: ${name}`)
+      }
+    }
+    expect(found).toEqual([])
+  })
+})

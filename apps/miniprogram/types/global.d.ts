@@ -1,0 +1,21 @@
+/// <reference types="@tarojs/taro" />
+
+declare module '*.png'
+declare module '*.gif'
+declare module '*.jpg'
+declare module '*.jpeg'
+declare module '*.svg'
+declare module '*.css'
+
+/*
+ * `process.env.*` in src/ is replaced at build time (webpack DefinePlugin): there is no
+ * `process` at run time in the mini-program, so read nothing else from it there.
+ */
+declare namespace NodeJS {
+  interface ProcessEnv {
+    /** Set by Taro: the target platform. */
+    TARO_ENV?: 'weapp' | 'h5'
+    /** Base URL of the API server (see config/index.ts). */
+    TARO_APP_API_URL?: string
+  }
+}
