@@ -1,0 +1,155 @@
+#!/usr/bin/env node
+// `pnpm dev`: everything for development in one terminal. Each part runs in
+// its own process group with its output prefixed; JSON log lines are printed
+// readably. Ctrl-C (or SIGTERM) stops every part and waits for it to exit.
+import { spawn, spawnSync } from 'node:child_process'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..')
+const color = process.stdout.isTTY && !process.env.NO_COLOR
+const paint = (code, text) => (color ? `\x1b[${code}m${text}\x1b[0m` : text)
+const LEVELS = { 10: 'trace', 20: 'debug', 30: 'info', 40: 'warn', 50: 'error', 60: 'fatal' }
+
+const serverPort = process.env.PORT ?? '3000'
+const parts = [
+  {
+    name: 'server',
+    color: 36,
+    args: ['--filter', '@wxapp/server', 'dev'],
+    env: { PORT: serverPort },
+  },
+  {
+    name: 'weapp',
+    color: 32,
+    args: ['--filter', '@wxapp/miniprogram', 'dev'],
+    env: { TARO_APP_API_URL: process.env.TARO_APP_API_URL ?? `http://127.0.0.1:${serverPort}` },
+  },
+]
+
+function log(name, code, line) {
+  process.stdout.write(`${paint(code, name.padEnd(7))}│ ${line}\n`)
+}
+
+/** Turns a pino JSON line into `level message key=value…`; other lines pass through. */
+function pretty(line) {
+  if (!line.startsWith('{')) return line
+  try {
+    const { level, time, msg, pid, hostname, service, ...rest } = JSON.parse(line)
+    const name = LEVELS[level] ?? String(level)
+    const levelText = level >= 50 ? paint(31, name) : level >= 40 ? paint(33, name) : name
+    const extra = Object.entries(rest)
+      .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
+      .join(' ')
+    return `${levelText} ${msg ?? ''} ${paint(90, extra)}`.trimEnd()
+  } catch {
+    return line
+  }
+}
+
+// Cursor movement and line erasing (progress bars redrawing themselves).
+const CURSOR_CONTROL = /\x1b\[\d*[ABCDEFGJKST]/g
+
+/** The line to show, or null for progress-bar noise and blank lines. */
+function withoutProgress(line) {
+  const text = line.replace(CURSOR_CONTROL, '')
+  const plain = text.replace(/\x1b\[[\d;]*m/g, '').trim()
+  if (plain === '') return null
+  if (
+    /^● Webpack .*\(\d+%\)|^(ncies|vToolPlugin|runtime requirements|generated SourceMap)/.test(
+      plain,
+    )
+  ) {
+    return null
+  }
+  return text
+}
+
+function onLines(stream, fn) {
+  let buffer = ''
+  stream.setEncoding('utf8').on('data', (chunk) => {
+    buffer += chunk
+    const lines = buffer.split('\n')
+    buffer = lines.pop() ?? ''
+    for (const l of lines) fn(l.replace(/\r$/, ''))
+  })
+}
+
+// The Prisma client must exist before the server compiles.
+const generated = spawnSync('pnpm', ['--filter', '@wxapp/db', 'generate'], {
+  cwd: root,
+  stdio: 'inherit',
+})
+if (generated.status !== 0) process.exit(generated.status ?? 1)
+
+let stopping = false
+const children = new Map()
+
+for (const part of parts) {
+  const child = spawn('pnpm', part.args, {
+    cwd: root,
+    env: { ...process.env, ...part.env, FORCE_COLOR: color ? '1' : '0' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  })
+  children.set(part.name, child)
+  const print = (raw) => {
+    const line = withoutProgress(raw)
+    if (line === null) return
+    log(part.name, part.color, pretty(line))
+    if (part.name === 'server' && line.includes('"server listening"')) {
+      const { url } = JSON.parse(line)
+      banner(url)
+    }
+  }
+  onLines(child.stdout, print)
+  onLines(child.stderr, print)
+  child.on('exit', (code, signal) => {
+    children.delete(part.name)
+    if (stopping) return
+    log(
+      part.name,
+      31,
+      paint(
+        31,
+        `✖ ${part.name} exited (${signal ?? `code ${code}`}); the other parts keep running. Ctrl-C to stop.`,
+      ),
+    )
+  })
+}
+
+function banner(serverUrl) {
+  const lines = [
+    `API server   ${serverUrl}  (tRPC at ${serverUrl}/trpc, health at /healthz, /readyz)`,
+    `weapp build  ${join(root, 'apps/miniprogram/dist')}  (import this folder into WeChat DevTools)`,
+  ]
+  process.stdout.write(`\n${paint(1, lines.map((l) => `  ▸ ${l}`).join('\n'))}\n\n`)
+}
+
+function stopAll(signal) {
+  if (stopping) return
+  stopping = true
+  process.stdout.write(`\n${paint(1, `stopping (${signal})…`)}\n`)
+  for (const child of children.values()) {
+    try {
+      process.kill(-child.pid, 'SIGTERM')
+    } catch {}
+  }
+  const force = setTimeout(() => {
+    for (const child of children.values()) {
+      try {
+        process.kill(-child.pid, 'SIGKILL')
+      } catch {}
+    }
+  }, 10_000)
+  force.unref()
+  const check = setInterval(() => {
+    if (children.size === 0) {
+      clearInterval(check)
+      process.exit(0)
+    }
+  }, 50)
+}
+
+process.on('SIGINT', () => stopAll('SIGINT'))
+process.on('SIGTERM', () => stopAll('SIGTERM'))
