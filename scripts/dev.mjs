@@ -5,6 +5,7 @@
 import { spawn, spawnSync } from 'node:child_process'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { stripVTControlCharacters } from 'node:util'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 const color = process.stdout.isTTY && !process.env.NO_COLOR
@@ -47,22 +48,13 @@ function pretty(line) {
   }
 }
 
-// Cursor movement and line erasing (progress bars redrawing themselves).
-const CURSOR_CONTROL = /\x1b\[\d*[ABCDEFGJKST]/g
-
 /** The line to show, or null for progress-bar noise and blank lines. */
 function withoutProgress(line) {
-  const text = line.replace(CURSOR_CONTROL, '')
-  const plain = text.replace(/\x1b\[[\d;]*m/g, '').trim()
+  const plain = stripVTControlCharacters(line).trim()
   if (plain === '') return null
-  if (
-    /^● Webpack .*\(\d+%\)|^(ncies|vToolPlugin|runtime requirements|generated SourceMap)/.test(
-      plain,
-    )
-  ) {
-    return null
-  }
-  return text
+  if (/^● Webpack .*\(\d+%\)/.test(plain)) return null
+  // A line that moves the cursor redraws a progress display: show its text only.
+  return line.includes('\x1b[1A') || line.includes('\x1b[2K') ? plain : line
 }
 
 function onLines(stream, fn) {
