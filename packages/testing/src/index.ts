@@ -7,4 +7,11 @@ export {
   startNodeProcess,
   workspaceRoot,
 } from './processes'
-export { runApiServerToExit, serverEntry, startApiServer } from './server'
+export { runApiServerToExit, serverEntry, startApiServer, TEST_DATA_KEY } from './server'
+export {
+  runSimulatorToExit,
+  SIM_DEV_APPID,
+  SIM_DEV_SECRET,
+  simulatorEntry,
+  startSimulator,
+} from './simulator'

@@ -1,0 +1,41 @@
+/**
+ * The simulator's documented development app: known when WECHAT_APPID and
+ * WECHAT_SECRET are unset, so `pnpm dev` and tests work with no real
+ * credentials. It exists only in the simulator; real WeChat rejects it.
+ */
+export const SIM_DEV_APPID = 'wx_sim_dev_app'
+export const SIM_DEV_SECRET = 'sim_dev_secret_0123456789abcdef'
+
+/** The WeChat API paths the simulator serves (and faults can target). */
+export const API_PATHS = [
+  '/sns/jscode2session',
+  '/cgi-bin/stable_token',
+  '/wxa/business/getuserphonenumber',
+  '/wxa/checksession',
+] as const
+export type ApiPath = (typeof API_PATHS)[number]
+
+/** Per-app call counters, named after the last segment of each API path. */
+export const API_NAMES = {
+  '/sns/jscode2session': 'jscode2session',
+  '/cgi-bin/stable_token': 'stable_token',
+  '/wxa/business/getuserphonenumber': 'getuserphonenumber',
+  '/wxa/checksession': 'checksession',
+} as const satisfies Record<ApiPath, string>
+export type ApiName = (typeof API_NAMES)[ApiPath]
+export type ApiStats = Record<ApiName, number>
+
+/** Login and phone codes live 5 minutes (wx.login and getPhoneNumber docs). */
+export const CODE_TTL_MS = 5 * 60_000
+/** code2Session: at most 100 calls a minute per user. */
+export const CODE2SESSION_LIMIT = 100
+export const CODE2SESSION_WINDOW_MS = 60_000
+/** stable_token: 7200 s life, rotated in its last 5 minutes, so expires_in >= 300. */
+export const ACCESS_TOKEN_TTL_MS = 7200_000
+export const ACCESS_TOKEN_RENEW_MS = 300_000
+/** force_refresh: 20 a day, and one within 30 s of the last does not refresh. */
+export const FORCE_REFRESH_PER_DAY = 20
+export const FORCE_REFRESH_INTERVAL_MS = 30_000
+
+/** A user whose name starts with this is high-risk: code2Session answers 40226. */
+export const RISKY_USER_PREFIX = 'risky'

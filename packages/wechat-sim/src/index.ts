@@ -1,0 +1,29 @@
+export {
+  API_PATHS,
+  type ApiName,
+  type ApiPath,
+  type ApiStats,
+  CODE_TTL_MS,
+  CODE2SESSION_LIMIT,
+  RISKY_USER_PREFIX,
+  SIM_DEV_APPID,
+  SIM_DEV_SECRET,
+} from './constants'
+export type {
+  ClockResponse,
+  FaultRequest,
+  PhoneCodeRequest,
+  StatsResponse,
+  UserRequest,
+} from './protocol'
+export {
+  type Code2SessionBody,
+  type PhoneNumberBody,
+  type Result,
+  type SimApp,
+  SimInputError,
+  SimState,
+  type SimStateOptions,
+  type StableTokenBody,
+  type WechatError,
+} from './state'

@@ -1,0 +1,73 @@
+import { pino } from 'pino'
+import { ConfigError, loadConfig } from './config'
+import { createSimServer } from './server'
+import { SimState } from './state'
+
+const SWEEP_INTERVAL_MS = 30_000
+const SHUTDOWN_TIMEOUT_MS = 5_000
+
+function main(): void {
+  let config: ReturnType<typeof loadConfig>
+  try {
+    config = loadConfig()
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`)
+      process.exit(1)
+    }
+    throw error
+  }
+
+  // No redaction list: nothing secret is ever passed to the logger (paths
+  // only, no query strings or bodies).
+  const logger = pino({ level: config.logLevel, base: { service: 'wechat-sim' } })
+  const state = new SimState({ apps: config.apps, seed: config.seed })
+  const shutdown = new AbortController()
+  const server = createSimServer({ state, logger, signal: shutdown.signal })
+  const sweeper = setInterval(() => state.sweep(), SWEEP_INTERVAL_MS)
+  sweeper.unref()
+
+  let stopping = false
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) return
+    stopping = true
+    logger.info({ signal }, 'shutting down')
+    clearInterval(sweeper)
+    // Requests held by an injected delay answer now instead of holding the exit.
+    shutdown.abort()
+    const timer = setTimeout(() => server.closeAllConnections(), SHUTDOWN_TIMEOUT_MS)
+    timer.unref()
+    server.close(() => {
+      logger.info('stopped')
+      process.exitCode = 0
+    })
+    server.closeIdleConnections()
+  }
+  process.once('SIGTERM', stop)
+  process.once('SIGINT', stop)
+
+  server.once('error', (error) => {
+    logger.fatal({ err: error, host: config.host, port: config.port }, 'cannot listen on HOST:PORT')
+    process.exitCode = 1
+  })
+  server.listen(config.port, config.host, () => {
+    const address = server.address()
+    const port = typeof address === 'object' && address ? address.port : config.port
+    logger.info(
+      {
+        url: `http://${config.host}:${port}`,
+        apps: state.appids(),
+        openids: config.seed ? 'stable across restarts (SIM_SEED)' : 'stable for this process',
+      },
+      'wechat simulator listening',
+    )
+    if (!['127.0.0.1', 'localhost', '::1'].includes(config.host)) {
+      logger.warn(
+        { host: config.host },
+        'listening beyond loopback: anyone who can reach it can mint login codes',
+      )
+    }
+  })
+}
+
+main()

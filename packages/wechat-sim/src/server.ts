@@ -1,0 +1,255 @@
+/**
+ * The simulator's HTTP layer on plain node:http: WeChat's API paths (errors
+ * are HTTP 200 `{ errcode, errmsg }`, as WeChat sends them) and the /sim/*
+ * control endpoints (JSON, 400 `{ error }` on bad input, CORS for the H5
+ * preview). The rules live in state.ts.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import type { Logger } from 'pino'
+import type { z } from 'zod'
+import type { ApiPath } from './constants'
+import {
+  ClockRequest,
+  describeIssues,
+  FaultRequest,
+  PhoneCodeRequest,
+  UserRequest,
+} from './protocol'
+import { isApiPath, type Result, SimInputError, type SimState } from './state'
+
+export interface SimServerOptions {
+  state: SimState
+  logger: Logger
+  /** Aborted at shutdown: injected delays end early so the process can stop. */
+  signal?: AbortSignal
+}
+
+const MAX_BODY_BYTES = 64 * 1024
+
+const CORS_HEADERS = {
+  'access-control-allow-origin': '*',
+  'access-control-allow-methods': 'GET, POST, OPTIONS',
+  'access-control-allow-headers': 'content-type',
+  'access-control-max-age': '600',
+}
+
+class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message)
+  }
+}
+
+function send(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
+  if (res.headersSent || res.destroyed) return
+  const text = JSON.stringify(body)
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': String(Buffer.byteLength(text)),
+    'cache-control': 'no-store',
+    ...headers,
+  })
+  res.end(text)
+}
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = []
+  let size = 0
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length
+    if (size > MAX_BODY_BYTES) throw new HttpError(413, 'body too large')
+    chunks.push(chunk)
+  }
+  return Buffer.concat(chunks).toString('utf8')
+}
+
+function parseJson(text: string): unknown {
+  if (text.trim() === '') return undefined
+  try {
+    return JSON.parse(text) as unknown
+  } catch {
+    return undefined
+  }
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve()
+    const done = () => {
+      clearTimeout(timer)
+      signal?.removeEventListener('abort', done)
+      resolve()
+    }
+    const timer = setTimeout(done, ms)
+    signal?.addEventListener('abort', done, { once: true })
+  })
+}
+
+export function createSimServer({ state, logger, signal }: SimServerOptions): Server {
+  // Once shutting down, answers close their connection, so keep-alive
+  // sockets do not hold server.close() open.
+  const closing = (): Record<string, string> => (signal?.aborted ? { connection: 'close' } : {})
+  async function api(
+    req: IncomingMessage,
+    path: ApiPath,
+    url: URL,
+  ): Promise<{ body: unknown; appid?: string }> {
+    const q = Object.fromEntries(url.searchParams)
+    const method = req.method ?? 'GET'
+    const wantsPost =
+      path === '/cgi-bin/stable_token' || path === '/wxa/business/getuserphonenumber'
+    if (wantsPost && method !== 'POST') return { body: state.errorBody(43002) }
+    if (!wantsPost && method !== 'GET') return { body: state.errorBody(43001) }
+    const body = wantsPost ? parseJson(await readBody(req)) : undefined
+
+    const appid =
+      path === '/sns/jscode2session'
+        ? q.appid
+        : path === '/cgi-bin/stable_token'
+          ? typeof body === 'object' && body !== null && 'appid' in body
+            ? String(body.appid)
+            : undefined
+          : state.tokenAppid(q.access_token)
+    state.countCall(path, appid)
+
+    const fault = state.takeFault(path)
+    if (fault?.delayMs) await sleep(fault.delayMs, signal)
+    if (fault?.errcode !== undefined) return { body: state.errorBody(fault.errcode), appid }
+
+    let result: Result<unknown>
+    switch (path) {
+      case '/sns/jscode2session':
+        result = state.code2Session(q)
+        break
+      case '/cgi-bin/stable_token':
+        result = state.stableToken(body)
+        break
+      case '/wxa/business/getuserphonenumber':
+        result = state.getUserPhoneNumber(q.access_token, body)
+        break
+      case '/wxa/checksession':
+        result = state.checkSessionKey(q)
+        break
+    }
+    return { body: result.ok ? result.body : result.error, appid }
+  }
+
+  async function control(req: IncomingMessage, path: string): Promise<unknown> {
+    const method = req.method ?? 'GET'
+    const parse = async <T>(schema: z.ZodType<T>): Promise<T> => {
+      const json = parseJson(await readBody(req))
+      if (json === undefined) throw new HttpError(400, 'the body must be a JSON object')
+      const parsed = schema.safeParse(json)
+      if (!parsed.success) throw new HttpError(400, describeIssues(parsed.error))
+      return parsed.data
+    }
+    const route = `${method} ${path}`
+    switch (route) {
+      case 'POST /sim/login':
+        return { code: state.login(await parse(UserRequest)) }
+      case 'POST /sim/check-session':
+        return { valid: state.checkSession(await parse(UserRequest)) }
+      case 'POST /sim/expire-session':
+        state.expireSession(await parse(UserRequest))
+        return { ok: true }
+      case 'POST /sim/phone-code':
+        return { code: state.phoneCode(await parse(PhoneCodeRequest)) }
+      case 'POST /sim/faults':
+        state.setFault(await parse(FaultRequest))
+        return { ok: true }
+      case 'POST /sim/reset':
+        await readBody(req)
+        state.reset()
+        return { ok: true }
+      case 'POST /sim/clock':
+        return state.advanceClock((await parse(ClockRequest)).advanceMs)
+      case 'GET /sim/clock':
+        return state.clock()
+      case 'GET /sim/stats':
+        return state.allStats()
+    }
+    const known = [
+      '/sim/login',
+      '/sim/check-session',
+      '/sim/expire-session',
+      '/sim/phone-code',
+      '/sim/faults',
+      '/sim/reset',
+      '/sim/clock',
+      '/sim/stats',
+    ]
+    if (known.includes(path)) throw new HttpError(405, `${method} is not allowed on ${path}`)
+    throw new HttpError(404, `no control endpoint ${path}`)
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const started = performance.now()
+    const url = new URL(req.url ?? '/', 'http://sim.invalid')
+    const path = url.pathname
+    const method = req.method ?? 'GET'
+    // Only the path: query strings carry secrets, codes and tokens.
+    const log = (status: number, extra: Record<string, unknown> = {}, debug = false) =>
+      logger[debug ? 'debug' : 'info'](
+        { method, path, status, ms: Math.round(performance.now() - started), ...extra },
+        'request',
+      )
+
+    if (path.startsWith('/sim/')) {
+      if (method === 'OPTIONS') {
+        res.writeHead(204, CORS_HEADERS).end()
+        return log(204, {}, true)
+      }
+      try {
+        const body = await control(req, path)
+        send(res, 200, body, { ...CORS_HEADERS, ...closing() })
+        return log(200, {}, true)
+      } catch (error) {
+        const status =
+          error instanceof HttpError ? error.status : error instanceof SimInputError ? 400 : 500
+        if (status === 500) logger.error({ err: error, path }, 'control endpoint failed')
+        const message = status === 500 ? 'internal error' : (error as Error).message
+        send(res, status, { error: message }, { ...CORS_HEADERS, ...closing() })
+        return log(status, {}, true)
+      }
+    }
+
+    if (path === '/healthz') {
+      send(res, 200, { status: 'ok' })
+      return log(200, {}, true)
+    }
+
+    if (isApiPath(path)) {
+      try {
+        const { body, appid } = await api(req, path, url)
+        send(res, 200, body, closing())
+        const errcode = (body as { errcode?: number }).errcode ?? 0
+        return log(200, { appid, errcode })
+      } catch (error) {
+        if (error instanceof HttpError) {
+          send(res, error.status, state.errorBody(47001))
+          return log(error.status)
+        }
+        logger.error({ err: error, path }, 'API handler failed')
+        send(res, 500, state.errorBody(-1))
+        return log(500)
+      }
+    }
+
+    send(res, 404, { error: `not found: ${path}` })
+    log(404)
+  }
+
+  return createServer((req, res) => {
+    handle(req, res).catch((error: unknown) => {
+      logger.error({ err: error }, 'request failed')
+      send(res, 500, { error: 'internal error' })
+    })
+  })
+}
