@@ -1,0 +1,229 @@
+/**
+ * The one way this package talks to WeChat: requestJson() builds the URL,
+ * applies a timeout per attempt, retries errcode -1 with backoff, parses the
+ * answer with zod and turns every failure into a typed WechatApiError.
+ */
+import type { z } from 'zod'
+import {
+  errorForErrcode,
+  type WechatApiError,
+  WechatBusyError,
+  type WechatErrorDetails,
+  WechatMalformedResponseError,
+  WechatUnavailableError,
+} from './errors'
+
+/** The part of `fetch` this package uses (inject one in tests). */
+export type WechatFetch = (
+  url: string,
+  init: {
+    method: string
+    headers?: Record<string, string>
+    body?: string
+    signal?: AbortSignal
+  },
+) => Promise<{ ok: boolean; status: number; text(): Promise<string> }>
+
+/** pino-compatible; only these two levels are used. */
+export interface WechatLogger {
+  debug(fields: Record<string, unknown>, msg: string): void
+  warn(fields: Record<string, unknown>, msg: string): void
+}
+
+export interface TransportOptions {
+  baseUrl: string
+  timeoutMs: number
+  retries: number
+  backoffMs: number
+  fetch: WechatFetch
+  logger?: WechatLogger
+  /** Kept out of every error and log line (the app secret). */
+  secrets: readonly string[]
+  /** For tests: a number in [0, 1) for backoff jitter. */
+  random?: () => number
+}
+
+export interface RequestSpec<T> {
+  /** The API's name in errors and logs, e.g. `code2Session`. */
+  api: string
+  path: string
+  method?: 'GET' | 'POST'
+  query?: Record<string, string>
+  body?: unknown
+  /** The success shape (after WeChat's errcode was found to be absent or 0). */
+  schema: z.ZodType<T>
+  /** More values to keep out of errors and logs (the code, a token). */
+  secrets?: readonly string[]
+  /**
+   * Safe to send twice: timeouts and network errors are then retried too.
+   * Not for code exchanges, where a request that did reach WeChat used the
+   * code up and a retry would report "code used".
+   */
+  idempotent?: boolean
+  signal?: AbortSignal
+}
+
+export type RequestJson = <T>(spec: RequestSpec<T>) => Promise<T>
+
+const MAX_ERRMSG = 200
+
+/** Replaces every occurrence of each secret (and its URL-encoded form) with `[redacted]`. */
+export function redact(text: string, secrets: readonly string[]): string {
+  let out = text
+  for (const secret of secrets) {
+    if (secret.length < 4) continue
+    for (const form of new Set([secret, encodeURIComponent(secret)])) {
+      out = out.split(form).join('[redacted]')
+    }
+  }
+  return out
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (ms <= 0 || signal?.aborted) return resolve()
+    const done = () => {
+      clearTimeout(timer)
+      signal?.removeEventListener('abort', done)
+      resolve()
+    }
+    const timer = setTimeout(done, ms)
+    signal?.addEventListener('abort', done, { once: true })
+  })
+}
+
+const ErrcodeBody = (value: unknown): { errcode: number; errmsg: string } | undefined => {
+  if (typeof value !== 'object' || value === null || !('errcode' in value)) return undefined
+  const { errcode, errmsg } = value as { errcode: unknown; errmsg?: unknown }
+  if (typeof errcode !== 'number' || errcode === 0) return undefined
+  return { errcode, errmsg: typeof errmsg === 'string' ? errmsg : '' }
+}
+
+/** The network error's code (ECONNREFUSED…) or name: short, fixed words, no URL. */
+function networkDetail(error: unknown): string {
+  const cause = error instanceof Error ? error.cause : undefined
+  const code =
+    (typeof cause === 'object' && cause !== null && 'code' in cause && cause.code) ||
+    (typeof error === 'object' && error !== null && 'code' in error && error.code)
+  if (typeof code === 'string' && /^[A-Z0-9_]{2,40}$/.test(code)) return code
+  return error instanceof Error ? error.name : 'unknown error'
+}
+
+export function createTransport(opts: TransportOptions): RequestJson {
+  const base = opts.baseUrl.replace(/\/+$/, '')
+  const random = opts.random ?? Math.random
+
+  return async function requestJson<T>(spec: RequestSpec<T>): Promise<T> {
+    const secrets = [...opts.secrets, ...(spec.secrets ?? [])]
+    const method = spec.method ?? 'GET'
+    const query = spec.query ? `?${new URLSearchParams(spec.query)}` : ''
+    // Holds the secret: never logged, never put in an error.
+    const url = `${base}${spec.path}${query}`
+    const attempts = opts.retries + 1
+    const log = { api: spec.api, path: spec.path }
+
+    const fail = (error: WechatApiError): never => {
+      opts.logger?.warn(
+        { ...log, kind: error.kind, errcode: error.errcode, attempts: error.attempts },
+        'wechat request failed',
+      )
+      throw error
+    }
+
+    for (let attempt = 1; ; attempt++) {
+      const started = performance.now()
+      const details = (extra: Partial<WechatErrorDetails> = {}): WechatErrorDetails => ({
+        api: spec.api,
+        errcode: null,
+        attempts: attempt,
+        ...extra,
+      })
+      const backoff = async (why: Record<string, unknown>) => {
+        const full = opts.backoffMs * 2 ** (attempt - 1)
+        // "Equal jitter": half fixed, half random, so retries spread out.
+        const delayMs = Math.round(full / 2 + (random() * full) / 2)
+        opts.logger?.warn({ ...log, attempt, delayMs, ...why }, 'wechat request retried')
+        await sleep(delayMs, spec.signal)
+      }
+      const signals = [AbortSignal.timeout(opts.timeoutMs)]
+      if (spec.signal) signals.push(spec.signal)
+
+      let status: number
+      let text: string
+      try {
+        const res = await opts.fetch(url, {
+          method,
+          headers: spec.body === undefined ? undefined : { 'content-type': 'application/json' },
+          body: spec.body === undefined ? undefined : JSON.stringify(spec.body),
+          signal: AbortSignal.any(signals),
+        })
+        status = res.status
+        text = await res.text()
+      } catch (error) {
+        const aborted = spec.signal?.aborted === true
+        const timedOut = !aborted && error instanceof Error && error.name === 'TimeoutError'
+        const reason = aborted ? 'aborted' : timedOut ? 'timeout' : 'network'
+        const detail = aborted
+          ? 'aborted by the caller'
+          : timedOut
+            ? `no answer within ${opts.timeoutMs} ms`
+            : redact(networkDetail(error), secrets)
+        if (!aborted && spec.idempotent && attempt < attempts) {
+          await backoff({ reason })
+          continue
+        }
+        return fail(
+          new WechatUnavailableError(reason, detail, details({ cause: new Error(detail) })),
+        )
+      }
+      opts.logger?.debug(
+        { ...log, attempt, status, ms: Math.round(performance.now() - started) },
+        'wechat answered',
+      )
+
+      if (status !== 200) {
+        if (spec.idempotent && attempt < attempts) {
+          await backoff({ status })
+          continue
+        }
+        return fail(new WechatUnavailableError('http_status', `HTTP ${status}`, details()))
+      }
+
+      let json: unknown
+      try {
+        json = JSON.parse(text)
+      } catch {
+        return fail(new WechatMalformedResponseError(details()))
+      }
+
+      const wechatError = ErrcodeBody(json)
+      if (wechatError) {
+        const errmsg = redact(wechatError.errmsg, secrets)
+          .replace(/\p{Cc}/gu, ' ')
+          .slice(0, MAX_ERRMSG)
+        const rid = /rid: ([0-9a-zA-Z-]{1,64})/.exec(errmsg)?.[1]
+        const info = details({ errcode: wechatError.errcode, errmsg, rid })
+        if (wechatError.errcode === -1) {
+          if (attempt < attempts) {
+            await backoff({ errcode: -1 })
+            if (spec.signal?.aborted) {
+              return fail(new WechatUnavailableError('aborted', 'aborted by the caller', info))
+            }
+            continue
+          }
+          return fail(new WechatBusyError(info))
+        }
+        return fail(errorForErrcode({ ...info, errcode: wechatError.errcode }))
+      }
+
+      const parsed = spec.schema.safeParse(json)
+      if (!parsed.success) {
+        // Only where the shape is wrong, never the values (they may be secret).
+        const where = parsed.error.issues.map((i) => i.path.join('.') || '(root)').join(', ')
+        opts.logger?.warn({ ...log, fields: where }, 'wechat answer has an unexpected shape')
+        return fail(new WechatMalformedResponseError(details()))
+      }
+      return parsed.data
+    }
+  }
+}

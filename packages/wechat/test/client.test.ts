@@ -1,0 +1,293 @@
+import { inspect } from 'node:util'
+import { describe, expect, it } from 'vitest'
+import {
+  createWechatClient,
+  WechatAccessTokenError,
+  WechatApiError,
+  WechatBusyError,
+  WechatCodeInvalidError,
+  WechatCodeUsedError,
+  WechatCredentialsError,
+  type WechatFetch,
+  WechatMalformedResponseError,
+  WechatRateLimitedError,
+  WechatUnavailableError,
+  WechatUnexpectedError,
+  WechatUserBlockedError,
+} from '../src/index'
+
+const SECRET = 'top-secret-app-secret-value'
+const CODE = 'the-login-code-0123456789'
+const SESSION_KEY = Buffer.alloc(16, 7).toString('base64')
+
+type Answer = { status?: number; body: unknown } | Error | 'hang'
+
+/** A fetch that plays back answers in order and records each request. */
+function fakeFetch(...answers: Answer[]) {
+  const calls: { url: URL; method: string }[] = []
+  const fetch: WechatFetch = async (url, init) => {
+    calls.push({ url: new URL(url), method: init.method })
+    const answer = answers[Math.min(calls.length, answers.length) - 1]
+    if (answer === undefined) throw new Error('no answer scripted')
+    if (answer === 'hang') {
+      return new Promise((_, reject) => {
+        init.signal?.addEventListener('abort', () => reject(init.signal?.reason))
+      })
+    }
+    if (answer instanceof Error) throw answer
+    const text = typeof answer.body === 'string' ? answer.body : JSON.stringify(answer.body)
+    return {
+      ok: (answer.status ?? 200) < 300,
+      status: answer.status ?? 200,
+      text: async () => text,
+    }
+  }
+  return { fetch, calls }
+}
+
+function recordingLogger() {
+  const lines: string[] = []
+  const record = (fields: Record<string, unknown>, msg: string) =>
+    lines.push(JSON.stringify({ ...fields, msg }))
+  return { logger: { debug: record, warn: record }, lines }
+}
+
+const ok = { body: { openid: 'o-alice', session_key: SESSION_KEY, unionid: 'u-alice' } }
+const err = (errcode: number, errmsg = 'whatever rid: 0a1b2c3d-4e5f6a7b-8c9d0e1f') => ({
+  body: { errcode, errmsg },
+})
+const client = (
+  fetch: WechatFetch,
+  extra: Partial<Parameters<typeof createWechatClient>[0]> = {},
+) =>
+  createWechatClient({
+    appid: 'wx_app',
+    secret: SECRET,
+    baseUrl: 'http://wechat.test/base/',
+    backoffMs: 1,
+    fetch,
+    ...extra,
+  })
+const failure = (p: Promise<unknown>) =>
+  p.then(
+    () => {
+      throw new Error('expected a failure')
+    },
+    (e: unknown) => e as WechatApiError,
+  )
+
+describe('code2Session', () => {
+  it('calls GET /sns/jscode2session with the documented query and returns camelCase', async () => {
+    const { fetch, calls } = fakeFetch(ok)
+    expect(await client(fetch).code2Session(CODE)).toEqual({
+      openid: 'o-alice',
+      sessionKey: SESSION_KEY,
+      unionid: 'u-alice',
+    })
+    expect(calls).toHaveLength(1)
+    const [{ url, method }] = calls as [{ url: URL; method: string }]
+    expect(method).toBe('GET')
+    expect(url.origin + url.pathname).toBe('http://wechat.test/base/sns/jscode2session')
+    expect(Object.fromEntries(url.searchParams)).toEqual({
+      appid: 'wx_app',
+      secret: SECRET,
+      js_code: CODE,
+      grant_type: 'authorization_code',
+    })
+  })
+
+  it('leaves unionid out when WeChat sends none', async () => {
+    const { fetch } = fakeFetch({ body: { openid: 'o-alice', session_key: SESSION_KEY } })
+    expect(await client(fetch).code2Session(CODE)).toEqual({
+      openid: 'o-alice',
+      sessionKey: SESSION_KEY,
+    })
+  })
+
+  it.each([
+    [40029, WechatCodeInvalidError, 'CODE_INVALID'],
+    [40163, WechatCodeUsedError, 'CODE_USED'],
+    [40226, WechatUserBlockedError, 'USER_BLOCKED'],
+    [45011, WechatRateLimitedError, 'RATE_LIMITED'],
+    [40013, WechatCredentialsError, 'CREDENTIALS_INVALID'],
+    [40125, WechatCredentialsError, 'CREDENTIALS_INVALID'],
+    [41002, WechatCredentialsError, 'CREDENTIALS_INVALID'],
+    [41004, WechatCredentialsError, 'CREDENTIALS_INVALID'],
+    [40164, WechatCredentialsError, 'CREDENTIALS_INVALID'],
+    [40001, WechatAccessTokenError, 'ACCESS_TOKEN_INVALID'],
+    [42001, WechatAccessTokenError, 'ACCESS_TOKEN_INVALID'],
+    [48001, WechatUnexpectedError, 'UNEXPECTED'],
+  ] as const)('maps errcode %i to %o (%s), without retrying', async (errcode, type, kind) => {
+    const { fetch, calls } = fakeFetch(err(errcode))
+    const error = await failure(client(fetch).code2Session(CODE))
+    expect(error).toBeInstanceOf(type)
+    expect(error).toBeInstanceOf(WechatApiError)
+    expect(error).toMatchObject({ kind, errcode, api: 'code2Session', attempts: 1 })
+    expect(error.rid).toBe('0a1b2c3d-4e5f6a7b-8c9d0e1f')
+    expect(error.message).toContain(`errcode ${errcode}`)
+    expect(calls).toHaveLength(1)
+  })
+
+  it('retries errcode -1 and succeeds', async () => {
+    const { fetch, calls } = fakeFetch(err(-1), ok)
+    const { logger, lines } = recordingLogger()
+    expect((await client(fetch, { logger }).code2Session(CODE)).openid).toBe('o-alice')
+    expect(calls).toHaveLength(2)
+    expect(lines.some((l) => l.includes('wechat request retried'))).toBe(true)
+  })
+
+  it('gives up after 1 + retries attempts with WechatBusyError', async () => {
+    const { fetch, calls } = fakeFetch(err(-1))
+    const error = await failure(client(fetch).code2Session(CODE))
+    expect(error).toBeInstanceOf(WechatBusyError)
+    expect(error).toMatchObject({ kind: 'BUSY', errcode: -1, attempts: 3 })
+    expect(calls).toHaveLength(3)
+
+    const once = fakeFetch(err(-1))
+    const e1 = await failure(client(once.fetch, { retries: 0 }).code2Session(CODE))
+    expect(e1).toMatchObject({ kind: 'BUSY', attempts: 1 })
+    expect(once.calls).toHaveLength(1)
+  })
+
+  it('backs off exponentially between attempts', async () => {
+    const { fetch } = fakeFetch(err(-1))
+    const { logger, lines } = recordingLogger()
+    const started = performance.now()
+    await failure(client(fetch, { logger, backoffMs: 40 }).code2Session(CODE))
+    const delays = lines
+      .map((l) => JSON.parse(l) as { msg: string; delayMs?: number })
+      .filter((l) => l.msg === 'wechat request retried')
+      .map((l) => l.delayMs ?? -1)
+    expect(delays).toHaveLength(2)
+    expect(delays[0]).toBeGreaterThanOrEqual(20)
+    expect(delays[0]).toBeLessThanOrEqual(40)
+    expect(delays[1]).toBeGreaterThanOrEqual(40)
+    expect(delays[1]).toBeLessThanOrEqual(80)
+    expect(performance.now() - started).toBeGreaterThanOrEqual(55)
+  })
+
+  it('does not retry a timeout: WechatUnavailableError (timeout)', async () => {
+    const { fetch, calls } = fakeFetch('hang')
+    const error = await failure(client(fetch, { timeoutMs: 50 }).code2Session(CODE))
+    expect(error).toBeInstanceOf(WechatUnavailableError)
+    expect(error).toMatchObject({ kind: 'UNAVAILABLE', reason: 'timeout', errcode: null })
+    expect(error.message).toContain('no answer within 50 ms')
+    expect(calls).toHaveLength(1)
+  })
+
+  it('does not retry a network error: WechatUnavailableError (network) with its code', async () => {
+    const refused = new TypeError('fetch failed', {
+      cause: Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:9'), { code: 'ECONNREFUSED' }),
+    })
+    const { fetch, calls } = fakeFetch(refused)
+    const error = await failure(client(fetch).code2Session(CODE))
+    expect(error).toMatchObject({ kind: 'UNAVAILABLE', reason: 'network' })
+    expect(error.message).toContain('ECONNREFUSED')
+    expect(calls).toHaveLength(1)
+  })
+
+  it('treats a non-200 answer as unavailable', async () => {
+    const { fetch } = fakeFetch({ status: 502, body: '<html>bad gateway</html>' })
+    const error = await failure(client(fetch).code2Session(CODE))
+    expect(error).toMatchObject({ kind: 'UNAVAILABLE', reason: 'http_status' })
+    expect(error.message).toContain('HTTP 502')
+  })
+
+  it.each([
+    ['not JSON', 'not json at all'],
+    ['no openid', { session_key: SESSION_KEY }],
+    ['a session_key that is not 16 bytes', { openid: 'o', session_key: 'c2hvcnQ=' }],
+    ['a non-numeric errcode', { errcode: 'x', openid: 1 }],
+    ['null', null],
+  ])('refuses %s as WechatMalformedResponseError', async (_, body) => {
+    const { fetch } = fakeFetch({ body })
+    const error = await failure(client(fetch).code2Session(CODE))
+    expect(error).toBeInstanceOf(WechatMalformedResponseError)
+    expect(error).toMatchObject({ kind: 'MALFORMED_RESPONSE', errcode: null })
+  })
+
+  it('stops when the caller aborts', async () => {
+    const { fetch } = fakeFetch('hang')
+    const controller = new AbortController()
+    const pending = failure(client(fetch).code2Session(CODE, { signal: controller.signal }))
+    controller.abort()
+    expect(await pending).toMatchObject({ kind: 'UNAVAILABLE', reason: 'aborted' })
+  })
+
+  it('refuses an empty or absurd code before sending anything', async () => {
+    const { fetch, calls } = fakeFetch(ok)
+    for (const code of ['', 'x'.repeat(513)]) {
+      expect(await failure(client(fetch).code2Session(code))).toMatchObject({
+        kind: 'CODE_INVALID',
+        attempts: 0,
+      })
+    }
+    expect(calls).toHaveLength(0)
+  })
+})
+
+describe('createWechatClient', () => {
+  it.each([
+    [{ baseUrl: 'ftp://x' }, 'baseUrl'],
+    [{ baseUrl: 'not a url' }, 'baseUrl'],
+    [{ secret: '' }, 'secret'],
+    [{ appid: '' }, 'appid'],
+    [{ timeoutMs: 0 }, 'timeoutMs'],
+    [{ retries: -1 }, 'retries'],
+  ])('rejects %o naming %s, never the secret', (bad, name) => {
+    const build = () => client(fakeFetch(ok).fetch, bad)
+    expect(build).toThrow(TypeError)
+    expect(build).toThrow(name)
+    try {
+      build()
+    } catch (e) {
+      expect(String(e)).not.toContain(SECRET)
+    }
+  })
+
+  it('exposes the appid, and nothing of the secret when inspected', () => {
+    const c = client(fakeFetch(ok).fetch)
+    expect(c.appid).toBe('wx_app')
+    expect(inspect(c, { depth: Infinity, showHidden: true })).not.toContain(SECRET)
+    expect(JSON.stringify(c)).not.toContain(SECRET)
+  })
+})
+
+describe('no secret leaves through an error or a log line', () => {
+  // Answers that tempt a leak: WeChat echoing the request, a URL in a network
+  // error, a session_key in a malformed answer.
+  const urlError = new TypeError(
+    `Failed to parse URL from http://wechat.test/sns/jscode2session?secret=${SECRET}&js_code=${CODE}`,
+  )
+  const tempting: [string, Answer[]][] = [
+    ['an errmsg quoting the secret and code', [err(40029, `invalid code ${CODE} for ${SECRET}`)]],
+    ['an errmsg quoting them URL-encoded', [err(48001, `bad ${encodeURIComponent(SECRET)}`)]],
+    ['busy', [err(-1, `busy ${SECRET}`)]],
+    ['a network error quoting the URL', [urlError]],
+    ['a malformed answer holding a session_key', [{ body: { session_key: SESSION_KEY } }]],
+    ['a timeout', ['hang']],
+    ['an HTML error page', [{ status: 500, body: `<p>${SECRET}</p>` }]],
+  ]
+
+  it.each(tempting)('%s', async (_, answers) => {
+    const { fetch } = fakeFetch(...answers)
+    const { logger, lines } = recordingLogger()
+    const error = await failure(client(fetch, { logger, timeoutMs: 30 }).code2Session(CODE))
+    expect(error).toBeInstanceOf(WechatApiError)
+    const cause = error.cause instanceof Error ? error.cause : undefined
+    const renderings = [
+      JSON.stringify(error),
+      inspect(error, { depth: Infinity, showHidden: true }),
+      String(error),
+      error.stack ?? '',
+      error.message,
+      error.errmsg ?? '',
+      String(cause),
+      cause?.stack ?? '',
+      ...lines,
+    ].join('\n')
+    for (const secret of [SECRET, encodeURIComponent(SECRET), CODE, SESSION_KEY]) {
+      expect(renderings).not.toContain(secret)
+    }
+  })
+})
