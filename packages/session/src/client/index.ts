@@ -1,0 +1,49 @@
+/**
+ * `@wxapp/session/client`: login orchestration for the mini-program.
+ *
+ * Runs in the WeChat runtime, in Taro's H5 build and in Node: no Node APIs, no
+ * DOM, and the platform (wx.login, storage) comes in through small interfaces.
+ */
+export type { ClientInfo, StoredSession } from '../shared/index'
+export {
+  CLIENT_LOGIN_REASONS,
+  type ClientLoginReason,
+  isSessionFailure,
+  isSessionLoginError,
+  SessionLoginError,
+  type SessionLoginErrorOptions,
+  type SessionLoginReason,
+  sessionLoginErrorOf,
+} from './errors'
+export {
+  DEFAULT_PUBLIC_PATHS,
+  DEFAULT_REVOKE_PATHS,
+  SESSION_CONTEXT_KEY,
+  type SessionHeadersInput,
+  type SessionHeadersOptions,
+  type SessionLinkOptions,
+  type SessionOperationContext,
+  sessionHeaders,
+  sessionLink,
+} from './link'
+export {
+  type KeyValueStorage,
+  memoryStorage,
+  type TaroLoginApi,
+  type TaroStorageApi,
+  taroLoginSource,
+  taroStorage,
+  type WechatLoginSource,
+} from './platform'
+export {
+  createSessionClient,
+  type LoginArgs,
+  type LoginResult,
+  type SessionClient,
+  type SessionClientOptions,
+  type SessionListener,
+  type SessionState,
+  type SessionStatus,
+  type SessionUser,
+  type StorageOperation,
+} from './session-client'
