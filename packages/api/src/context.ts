@@ -1,7 +1,41 @@
 import type { Database } from '@wxapp/db'
+import type { SessionKeyVault, SessionStore } from '@wxapp/session/server'
+import type { RateLimiter } from './services/rate-limit'
+import type { WechatApps } from './services/wechat-apps'
+
+export interface LoginLimits {
+  /** Logins per client IP per minute; 0 turns the limit off. */
+  perIpPerMinute: number
+  /** Logins per WeChat user (appid + openid) per minute; 0 turns the limit off. */
+  perUserPerMinute: number
+}
+
+/** Long-lived services, built once at start and shared by every request. */
+export interface ApiServices {
+  db: Database
+  sessions: SessionStore
+  sessionKeys: SessionKeyVault
+  apps: WechatApps
+  rateLimiter: RateLimiter
+  loginLimits: LoginLimits
+}
+
+/** A structured logger (pino's fits). */
+export interface ApiLogger {
+  info(details: object, message: string): void
+  warn(details: object, message: string): void
+  error(details: object, message: string): void
+}
 
 /** What every procedure sees. Built per request by the HTTP adapter. */
 export interface Context {
-  db: Database
+  services: ApiServices
   requestId: string
+  /** The client's address (behind a proxy, as the server's TRUST_PROXY setting decides). */
+  clientIp: string
+  /** The bearer token of the Authorization header, if any. */
+  token: string | null
+  /** The mini-program named by the x-wx-appid header, if any. */
+  appid: string | null
+  log: ApiLogger
 }

@@ -1,10 +1,13 @@
 import type { inferRouterInputs, inferRouterOutputs } from '@trpc/server'
 import type { AppRouter } from './root'
 
-export type { Context } from './context'
+export type { ApiLogger, ApiServices, Context, LoginLimits } from './context'
 export { GENERIC_REASONS, type GenericReason, ReasonedError } from './errors'
 export { type AppRouter, appRouter } from './root'
+export { createRateLimiter, type RateLimiter, type RateLimitResult } from './services/rate-limit'
+export { createWechatApps, type WechatApps } from './services/wechat-apps'
 export { createCallerFactory } from './trpc'
+export { maskPhone, type PublicUser } from './users'
 
 export type RouterInputs = inferRouterInputs<AppRouter>
 export type RouterOutputs = inferRouterOutputs<AppRouter>

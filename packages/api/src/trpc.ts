@@ -1,7 +1,8 @@
 import { initTRPC } from '@trpc/server'
+import type { SessionReason } from '@wxapp/session/shared'
 import { ZodError, z } from 'zod'
 import type { Context } from './context'
-import { reasonOf } from './errors'
+import { ReasonedError, reasonOf } from './errors'
 
 // Plain JSON on the wire (no transformer): the mini-program client and any
 // other caller see exactly what the HTTP API contract documents.
@@ -9,7 +10,8 @@ const t = initTRPC.context<Context>().create({
   // Never ship stack traces, whatever NODE_ENV says.
   isDev: false,
   errorFormatter({ shape, error }) {
-    const internal = error.code === 'INTERNAL_SERVER_ERROR'
+    // A ReasonedError is deliberate, whatever its code: its message is ours.
+    const internal = error.code === 'INTERNAL_SERVER_ERROR' && !(error instanceof ReasonedError)
     const zodError = error.cause instanceof ZodError ? error.cause : undefined
     const fieldErrors = zodError ? z.flattenError(zodError).fieldErrors : undefined
     let message = shape.message
@@ -42,4 +44,28 @@ function describeIssue(error: ZodError): string {
   if (!issue) return 'unknown problem'
   const path = issue.path.map(String).join('.')
   return path ? `${path}: ${issue.message}` : issue.message
+}
+
+/**
+ * Procedures that need a logged-in user. The session must belong to the app
+ * the request names (x-wx-appid, else the server's default app).
+ */
+export const protectedProcedure = t.procedure.use(async ({ ctx, next }) => {
+  const appid = ctx.appid ?? ctx.services.apps.defaultAppid
+  const result = await ctx.services.sessions.validate(ctx.token, { appid })
+  if (!result.ok) {
+    throw new ReasonedError({
+      code: 'UNAUTHORIZED',
+      reason: result.reason,
+      message: UNAUTHORIZED_MESSAGES[result.reason],
+    })
+  }
+  return next({ ctx: { ...ctx, session: result.session } })
+})
+
+const UNAUTHORIZED_MESSAGES: Record<SessionReason, string> = {
+  AUTH_REQUIRED: 'Log in first: this call needs a session token',
+  TOKEN_INVALID: 'The session token is not valid for this app',
+  SESSION_EXPIRED: 'The session has expired: log in again',
+  SESSION_REVOKED: 'The session was logged out: log in again',
 }
