@@ -1,22 +1,56 @@
 import { randomUUID } from 'node:crypto'
+import cors from '@fastify/cors'
 import { type FastifyTRPCPluginOptions, fastifyTRPCPlugin } from '@trpc/server/adapters/fastify'
-import { type AppRouter, appRouter, type Context } from '@wxapp/api'
-import type { Database } from '@wxapp/db'
-import Fastify, { LogController } from 'fastify'
+import { type ApiServices, type AppRouter, appRouter, type Context } from '@wxapp/api'
+import { APPID_HEADER, AUTH_HEADER } from '@wxapp/session/shared'
+import Fastify, { type FastifyRequest, LogController } from 'fastify'
 import type { Logger } from 'pino'
 
 export interface AppOptions {
-  db: Database
+  services: ApiServices
   logger: Logger
+  /** Who may set the client address through X-Forwarded-For (Fastify's trustProxy). */
+  trustProxy?: boolean | number | string[]
+  /** Browser origins allowed to call the API (the H5 preview). */
+  corsOrigins?: string[]
   /** How long /readyz waits for the database before it answers 503. */
   readinessTimeoutMs?: number
+}
+
+const BEARER = /^Bearer\s+(\S+)$/i
+const MALFORMED = 'malformed-authorization-header'
+
+function headerValue(request: FastifyRequest, name: string): string | null {
+  const value = request.headers[name]
+  return typeof value === 'string' && value.length > 0 ? value : null
+}
+
+function createContext(services: ApiServices, request: FastifyRequest): Context {
+  const authorization = headerValue(request, AUTH_HEADER)
+  return {
+    services,
+    requestId: request.id,
+    clientIp: request.ip,
+    // A header that is not `Bearer <token>` stands for a token that cannot
+    // parse, so the client hears TOKEN_INVALID rather than AUTH_REQUIRED.
+    token: authorization ? (BEARER.exec(authorization)?.[1] ?? MALFORMED) : null,
+    appid: headerValue(request, APPID_HEADER),
+    log: request.log,
+  }
 }
 
 // A client-supplied request id is kept only when it is short and plain, so it
 // cannot inject anything into log lines.
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/
 
-export async function buildApp({ db, logger, readinessTimeoutMs = 1000 }: AppOptions) {
+export async function buildApp({
+  services,
+  logger,
+  trustProxy = false,
+  corsOrigins = [],
+  readinessTimeoutMs = 1000,
+}: AppOptions) {
+  const { db } = services
   const app = Fastify({
     loggerInstance: logger,
     genReqId: (req) => {
@@ -29,12 +63,25 @@ export async function buildApp({ db, logger, readinessTimeoutMs = 1000 }: AppOpt
     // Keep-alive sockets with no request in flight are closed at shutdown;
     // sockets with one are left to finish it.
     forceCloseConnections: 'idle',
-    trustProxy: false,
+    // A hop count trusts that many proxies in front of the server.
+    trustProxy:
+      typeof trustProxy === 'number'
+        ? (_address: string, hop: number) => hop < trustProxy
+        : trustProxy,
   })
 
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id)
   })
+
+  if (corsOrigins.length > 0) {
+    await app.register(cors, {
+      origin: corsOrigins,
+      allowedHeaders: ['content-type', AUTH_HEADER, APPID_HEADER, 'x-request-id', 'trpc-accept'],
+      exposedHeaders: ['x-request-id'],
+      maxAge: 600,
+    })
+  }
 
   app.get('/healthz', async () => ({ status: 'ok' }))
 
@@ -52,7 +99,7 @@ export async function buildApp({ db, logger, readinessTimeoutMs = 1000 }: AppOpt
     prefix: '/trpc',
     trpcOptions: {
       router: appRouter,
-      createContext: ({ req }): Context => ({ db, requestId: req.id }),
+      createContext: ({ req }) => createContext(services, req),
       onError({ error, path, req }) {
         // Client mistakes are answered with a typed error and need no log
         // line; anything else is a bug worth a full record.

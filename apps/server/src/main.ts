@@ -1,7 +1,10 @@
 import { applyMigrations, openDatabase, redactDatabaseUrl } from '@wxapp/db'
 import { buildApp } from './app'
 import { ConfigError, loadConfig } from './config'
+import { loadDataKeys } from './data-key'
+import { startHousekeeping } from './housekeeping'
 import { createLogger } from './logger'
+import { createServices } from './services'
 
 async function main(): Promise<void> {
   let config: ReturnType<typeof loadConfig>
@@ -36,7 +39,19 @@ async function main(): Promise<void> {
     return
   }
 
-  const app = await buildApp({ db, logger })
+  const dataKeys = await loadDataKeys({
+    configured: config.dataKeys,
+    dataDir: config.dataDir,
+    logger,
+  })
+  const services = createServices({ config, db, dataKeys, logger })
+  const app = await buildApp({
+    services,
+    logger,
+    trustProxy: config.trustProxy,
+    corsOrigins: config.corsOrigins,
+  })
+  const housekeeping = startHousekeeping({ services, logger })
 
   let stopping = false
   const shutdown = async (signal: NodeJS.Signals): Promise<void> => {
@@ -49,6 +64,7 @@ async function main(): Promise<void> {
     }, config.shutdownTimeoutMs)
     timer.unref()
     try {
+      housekeeping.stop()
       await app.close()
       await db.close()
       logger.info('stopped')
@@ -74,6 +90,8 @@ async function main(): Promise<void> {
     {
       url: `http://${config.host}:${port}`,
       database: databaseLabel,
+      apps: config.wechat.apps.map((a) => a.appid),
+      wechatApi: config.wechat.apiBase,
       startupMs: Math.round(performance.now() - started),
     },
     'server listening',

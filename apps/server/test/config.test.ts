@@ -2,9 +2,11 @@ import { runApiServerToExit } from '@wxapp/testing'
 import { describe, expect, it } from 'vitest'
 import { ConfigError, loadConfig } from '../src/config'
 
+const app = { WECHAT_APPID: 'wx_app', WECHAT_SECRET: 'app-secret' }
+
 describe('loadConfig', () => {
   it('applies the documented defaults', () => {
-    const config = loadConfig({})
+    const config = loadConfig(app)
     expect(config).toMatchObject({
       host: '127.0.0.1',
       port: 3000,
@@ -12,10 +14,46 @@ describe('loadConfig', () => {
       migrateOnStart: true,
     })
     expect(config.databaseUrl).toMatch(/^pglite:.*data[/\\]pglite$/)
+    expect(config.wechat).toEqual({
+      apps: [{ appid: 'wx_app', secret: 'app-secret' }],
+      apiBase: 'https://api.weixin.qq.com',
+      timeoutMs: 5000,
+    })
+    expect(config.loginLimits).toEqual({ perIpPerMinute: 20, perUserPerMinute: 10 })
+    expect(config.sessionPolicy).toEqual({
+      idleTimeoutMs: 7 * 86_400_000,
+      absoluteLifetimeMs: 30 * 86_400_000,
+      renewIntervalMs: 3_600_000,
+    })
+    expect(config.dataKeys).toBeNull()
+    expect(config.corsOrigins).toEqual([])
+  })
+
+  it('reads several apps, durations, keys and origins', () => {
+    const key = Buffer.alloc(32, 1).toString('base64')
+    const old = Buffer.alloc(32, 2).toString('base64')
+    const config = loadConfig({
+      ...app,
+      WECHAT_APPS: 'wx_two:secret2, wx_three:secret3',
+      SESSION_IDLE_TIMEOUT: '90m',
+      SESSION_LIFETIME: '2d',
+      DATA_ENCRYPTION_KEY: `${key},${old}`,
+      CORS_ORIGINS: 'http://127.0.0.1:10086/, https://preview.example.com',
+      TRUST_PROXY: '1',
+    })
+    expect(config.wechat.apps.map((a) => a.appid)).toEqual(['wx_app', 'wx_two', 'wx_three'])
+    expect(config.sessionPolicy.idleTimeoutMs).toBe(90 * 60_000)
+    expect(config.sessionPolicy.absoluteLifetimeMs).toBe(2 * 86_400_000)
+    expect(config.dataKeys?.map((k) => k.toString('base64'))).toEqual([key, old])
+    expect(config.corsOrigins).toEqual(['http://127.0.0.1:10086', 'https://preview.example.com'])
+    expect(config.trustProxy).toBe(1)
   })
 
   it('treats empty variables as unset', () => {
-    expect(loadConfig({ PORT: '', HOST: '' })).toMatchObject({ port: 3000, host: '127.0.0.1' })
+    expect(loadConfig({ ...app, PORT: '', HOST: '' })).toMatchObject({
+      port: 3000,
+      host: '127.0.0.1',
+    })
   })
 
   it.each([
@@ -27,10 +65,19 @@ describe('loadConfig', () => {
     ['MIGRATE_ON_START', 'maybe'],
     ['DATABASE_URL', 'mysql://root@127.0.0.1/app'],
     ['DATABASE_URL', 'not a url'],
+    ['WECHAT_APPID', 'has spaces'],
+    ['WECHAT_API_BASE', 'ftp://example.com'],
+    ['WECHAT_APPS', 'no-secret-here'],
+    ['WECHAT_APPS', 'wx_app:again'],
+    ['LOGIN_RATE_LIMIT', '-5'],
+    ['SESSION_IDLE_TIMEOUT', 'a week'],
+    ['SESSION_IDLE_TIMEOUT', '60d'],
+    ['DATA_ENCRYPTION_KEY', 'c2hvcnQ='],
+    ['CORS_ORIGINS', 'localhost:10086'],
   ])('rejects %s=%s naming the variable', (name, value) => {
     const error = (() => {
       try {
-        loadConfig({ [name]: value })
+        loadConfig({ ...app, [name]: value })
       } catch (e) {
         return e
       }
@@ -39,8 +86,25 @@ describe('loadConfig', () => {
     expect((error as ConfigError).message).toContain(name)
   })
 
+  it('requires the WeChat credentials, and a data key in production', () => {
+    expect(() => loadConfig({})).toThrow(/WECHAT_APPID[\s\S]*WECHAT_SECRET/)
+    expect(() => loadConfig({ ...app, NODE_ENV: 'production' })).toThrow(/DATA_ENCRYPTION_KEY/)
+  })
+
+  it('never echoes a secret in its messages', () => {
+    const error = (() => {
+      try {
+        loadConfig({ WECHAT_APPID: 'wx_app', WECHAT_SECRET: 'has space-secret', PORT: 'x' })
+      } catch (e) {
+        return e as Error
+      }
+    })()
+    expect(error?.message).toContain('WECHAT_SECRET')
+    expect(error?.message).not.toContain('space-secret')
+  })
+
   it('reports every problem at once', () => {
-    expect(() => loadConfig({ PORT: 'x', DATABASE_URL: 'sqlite:x' })).toThrow(
+    expect(() => loadConfig({ ...app, PORT: 'x', DATABASE_URL: 'sqlite:x' })).toThrow(
       /PORT[\s\S]*DATABASE_URL|DATABASE_URL[\s\S]*PORT/,
     )
   })

@@ -3,7 +3,26 @@ import { type RunningProcess, runNodeToExit, startNodeProcess, workspaceRoot } f
 
 export const serverEntry = join(workspaceRoot, 'apps/server/dist/main.js')
 
-const defaults = { HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'info' }
+/** The data key the test servers encrypt session_keys with (tests may decrypt with it). */
+export const TEST_DATA_KEY = Buffer.alloc(32, 0x5a).toString('base64')
+
+/**
+ * Defaults for a server under test: the simulator's development app, a
+ * WeChat API address where nothing listens (tests that log in pass the
+ * simulator's), a fixed data key instead of one written into the repo's data
+ * folder, and no login rate limits (the tests of those set them).
+ */
+const defaults: Record<string, string> = {
+  HOST: '127.0.0.1',
+  PORT: '0',
+  LOG_LEVEL: 'info',
+  WECHAT_APPID: 'wx_sim_dev_app',
+  WECHAT_SECRET: 'sim_dev_secret_0123456789abcdef',
+  WECHAT_API_BASE: 'http://127.0.0.1:9',
+  DATA_ENCRYPTION_KEY: TEST_DATA_KEY,
+  LOGIN_RATE_LIMIT: '0',
+  LOGIN_RATE_LIMIT_PER_USER: '0',
+}
 
 /** The built API server on a free loopback port; `env` adds to or overrides the defaults. */
 export function startApiServer(
