@@ -13,12 +13,33 @@ const paint = (code, text) => (color ? `\x1b[${code}m${text}\x1b[0m` : text)
 const LEVELS = { 10: 'trace', 20: 'debug', 30: 'info', 40: 'warn', 50: 'error', 60: 'fatal' }
 
 const serverPort = process.env.PORT ?? '3000'
+const simPort = process.env.SIM_PORT ?? '4000'
+const simUrl = `http://127.0.0.1:${simPort}`
+// Real credentials in the environment mean real WeChat; without them the
+// server logs users in through the local simulator's development app.
+const realWechat = Boolean(process.env.WECHAT_APPID && process.env.WECHAT_SECRET)
+const SIM_DEV_APP = { WECHAT_APPID: 'wx_sim_dev_app', WECHAT_SECRET: 'sim_dev_secret_0123456789abcdef' }
+
 const parts = [
+  ...(realWechat
+    ? []
+    : [
+        {
+          name: 'sim',
+          color: 35,
+          args: ['--filter', '@wxapp/wechat-sim', 'dev'],
+          // A fixed seed keeps openids (so users) stable across restarts.
+          env: { PORT: simPort, SIM_SEED: process.env.SIM_SEED ?? 'wxapp-dev', ...SIM_DEV_APP },
+        },
+      ]),
   {
     name: 'server',
     color: 36,
     args: ['--filter', '@wxapp/server', 'dev'],
-    env: { PORT: serverPort },
+    env: {
+      PORT: serverPort,
+      ...(realWechat ? {} : { ...SIM_DEV_APP, WECHAT_API_BASE: simUrl }),
+    },
   },
   {
     name: 'weapp',
@@ -113,6 +134,9 @@ for (const part of parts) {
 function banner(serverUrl) {
   const lines = [
     `API server   ${serverUrl}  (tRPC at ${serverUrl}/trpc, health at /healthz, /readyz)`,
+    realWechat
+      ? `WeChat       real API, app ${process.env.WECHAT_APPID}`
+      : `WeChat       simulator at ${simUrl}, development app ${SIM_DEV_APP.WECHAT_APPID}`,
     `weapp build  ${join(root, 'apps/miniprogram/dist')}  (import this folder into WeChat DevTools)`,
   ]
   process.stdout.write(`\n${paint(1, lines.map((l) => `  ▸ ${l}`).join('\n'))}\n\n`)
