@@ -297,6 +297,53 @@ export function describeLoginFlows(name: string, prepare: () => Promise<Prepared
       expect(next.counters.sourceLogins).toBe(1)
     })
 
+    it('updates the profile within its limits and answers anything else with a typed 400', async () => {
+      const app = launch('olga')
+      const me = await app.api.user.me.query()
+      remember(app.session.token)
+      expect(me).toEqual({
+        id: expect.any(String),
+        nickname: null,
+        avatarUrl: null,
+        phoneNumber: null,
+        createdAt: expect.any(String),
+      })
+      const updated = await app.api.user.updateProfile.mutate({
+        nickname: '  小明🙂  ',
+        avatarUrl: 'https://example.com/a.png',
+      })
+      expect(updated).toMatchObject({ nickname: '小明🙂', avatarUrl: 'https://example.com/a.png' })
+      expect(await app.api.user.updateProfile.mutate({ nickname: '🙂'.repeat(64) })).toMatchObject({
+        nickname: '🙂'.repeat(64),
+        avatarUrl: 'https://example.com/a.png',
+      })
+      expect((await app.api.user.me.query()).nickname).toBe('🙂'.repeat(64))
+
+      const token = app.session.token ?? ''
+      const bad: [unknown, string][] = [
+        [{ nickname: '   ' }, 'nickname'],
+        [{ nickname: 'x'.repeat(65) }, 'nickname'],
+        [{ avatarUrl: 'javascript:alert(1)' }, 'avatarUrl'],
+        [{ avatarUrl: 'ftp://example.com/a.png' }, 'avatarUrl'],
+        [{ avatarUrl: 'not a url' }, 'avatarUrl'],
+        [{ nickname: 42 }, 'nickname'],
+        [{ admin: true }, ''],
+      ]
+      for (const [input, field] of bad) {
+        const res = await rawCall(server.url, 'user.updateProfile', input, {
+          authorization: `Bearer ${token}`,
+        })
+        expect(res.status, JSON.stringify(input)).toBe(400)
+        const data = res.body.error?.data as {
+          reason?: string
+          fieldErrors?: Record<string, unknown>
+        }
+        expect(data.reason).toBe('INVALID_INPUT')
+        if (field) expect(data.fieldErrors).toHaveProperty(field)
+      }
+      expect((await app.api.user.me.query()).nickname).toBe('🙂'.repeat(64))
+    })
+
     it('applies the login rate limits per address and per WeChat user', async () => {
       const limited = await startApiServer({
         WECHAT_API_BASE: sim.url,
