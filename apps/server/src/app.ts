@@ -5,6 +5,8 @@ import { type ApiServices, type AppRouter, appRouter, type Context } from '@wxap
 import { APPID_HEADER, AUTH_HEADER } from '@wxapp/session/shared'
 import Fastify, { type FastifyRequest, LogController } from 'fastify'
 import type { Logger } from 'pino'
+import { requestAuth } from './request-auth'
+import { type UploadOptions, uploadRoutes } from './uploads'
 
 export interface AppOptions {
   services: ApiServices
@@ -15,26 +17,16 @@ export interface AppOptions {
   corsOrigins?: string[]
   /** How long /readyz waits for the database before it answers 503. */
   readinessTimeoutMs?: number
-}
-
-const BEARER = /^Bearer\s+(\S+)$/i
-const MALFORMED = 'malformed-authorization-header'
-
-function headerValue(request: FastifyRequest, name: string): string | null {
-  const value = request.headers[name]
-  return typeof value === 'string' && value.length > 0 ? value : null
+  /** Avatar uploads: where they are kept and how large they may be. */
+  uploads: Omit<UploadOptions, 'services'>
 }
 
 function createContext(services: ApiServices, request: FastifyRequest): Context {
-  const authorization = headerValue(request, AUTH_HEADER)
   return {
     services,
     requestId: request.id,
     clientIp: request.ip,
-    // A header that is not `Bearer <token>` stands for a token that cannot
-    // parse, so the client hears TOKEN_INVALID rather than AUTH_REQUIRED.
-    token: authorization ? (BEARER.exec(authorization)?.[1] ?? MALFORMED) : null,
-    appid: headerValue(request, APPID_HEADER),
+    ...requestAuth(request),
     log: request.log,
   }
 }
@@ -49,6 +41,7 @@ export async function buildApp({
   trustProxy = false,
   corsOrigins = [],
   readinessTimeoutMs = 1000,
+  uploads,
 }: AppOptions) {
   const { db } = services
   const app = Fastify({
@@ -94,6 +87,8 @@ export async function buildApp({
       return reply.code(503).send({ status: 'unavailable', database: 'down' })
     }
   })
+
+  await app.register(uploadRoutes, { ...uploads, services })
 
   await app.register(fastifyTRPCPlugin, {
     prefix: '/trpc',

@@ -134,6 +134,15 @@ const EnvSchema = z.object({
     )
     .pipe(z.array(httpUrl.transform((u) => new URL(u).origin)))
     .default([]),
+  UPLOAD_DIR: z.string().trim().min(1).optional(),
+  UPLOAD_MAX_BYTES: z.coerce
+    .number({ error: 'must be a number of bytes' })
+    .int()
+    .min(1024, 'must be at least 1024')
+    .max(20 * 1024 * 1024, 'must be at most 20 MB')
+    .default(2 * 1024 * 1024),
+  /** The server's public base URL, for links to uploaded files (default: the request's host). */
+  PUBLIC_URL: httpUrl.optional(),
   NODE_ENV: z.string().optional(),
 })
 
@@ -163,6 +172,7 @@ export interface ServerConfig {
   dataDir: string
   trustProxy: boolean | number | string[]
   corsOrigins: string[]
+  uploads: { dir: string; maxBytes: number; publicUrl: string | undefined }
 }
 
 export class ConfigError extends Error {
@@ -213,6 +223,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
   }
   if (!parsed.success || problems.length > 0) throw new ConfigError(problems)
   const data = parsed.data
+  const dataDir = data.DATA_DIR ?? join(findWorkspaceRoot(), 'data')
   return {
     host: data.HOST,
     port: data.PORT,
@@ -236,8 +247,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
       renewIntervalMs: data.SESSION_RENEW_INTERVAL,
     },
     dataKeys: data.DATA_ENCRYPTION_KEY ?? null,
-    dataDir: data.DATA_DIR ?? join(findWorkspaceRoot(), 'data'),
+    dataDir,
     trustProxy: data.TRUST_PROXY,
     corsOrigins: data.CORS_ORIGINS,
+    uploads: {
+      dir: data.UPLOAD_DIR ?? join(dataDir, 'uploads'),
+      maxBytes: data.UPLOAD_MAX_BYTES,
+      publicUrl: data.PUBLIC_URL?.replace(/\/+$/, ''),
+    },
   }
 }

@@ -50,6 +50,7 @@ async function main(): Promise<void> {
     logger,
     trustProxy: config.trustProxy,
     corsOrigins: config.corsOrigins,
+    uploads: config.uploads,
   })
   const housekeeping = startHousekeeping({ services, logger })
 
