@@ -44,4 +44,19 @@ export const userRouter = router({
       })
       return publicUser(user)
     }),
+
+  /**
+   * Binds the phone number behind a getPhoneNumber button's code. Not served
+   * yet: it needs the shared WeChat access token; until then the answer is a
+   * typed 501 the app can show.
+   */
+  bindPhone: protectedProcedure
+    .input(z.object({ code: z.string().trim().min(1).max(128) }))
+    .mutation((): { phoneNumber: string } => {
+      throw new ReasonedError({
+        code: 'NOT_IMPLEMENTED',
+        reason: 'PHONE_BINDING_UNAVAILABLE',
+        message: 'Binding a phone number is not available on this server yet',
+      })
+    }),
 })
