@@ -4,11 +4,22 @@ import { createRequire } from 'node:module'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { createTestPostgres } from '../src/testing'
-import { cleanup, copyOfPrisma, tempDir } from './helpers'
+import {
+  COMMITTED_MIGRATIONS,
+  cleanup,
+  copyOfPrisma,
+  listedAfter,
+  PROBE_MODEL,
+  tempDir,
+} from './helpers'
 
 const TSX = createRequire(import.meta.url).resolve('tsx/cli')
 const CLI = join(import.meta.dirname, '..', 'src', 'cli.ts')
 const ADMIN_URL = process.env.TEST_DATABASE_URL || 'postgresql://postgres@127.0.0.1:5432/postgres'
+const N = COMMITTED_MIGRATIONS.length
+// Every committed migration, listed in order after the header line.
+const PENDING_ALL = listedAfter(`Pending (${N})`, COMMITTED_MIGRATIONS)
+const APPLIED_ALL = listedAfter(`Applied ${N} migration(s) to `, COMMITTED_MIGRATIONS)
 
 interface Run {
   code: number | null
@@ -48,15 +59,18 @@ describe('pnpm db (CLI)', () => {
     const env = { DATABASE_URL: server.url }
     const before = await db(['status'], env)
     expect(before.code, before.stderr).toBe(1)
-    expect(before.stdout).toMatch(/Pending \(1\):\n\s+\d{14}_init/)
+    expect(before.stdout).toMatch(/Applied \(0\):\n/)
+    expect(before.stdout).toMatch(PENDING_ALL)
     expect(before.stdout).toMatch(/pnpm db:migrate/)
 
     const migrate = await db(['migrate'], env)
     expect(migrate.code, migrate.stderr).toBe(0)
-    expect(migrate.stdout).toMatch(/Applied 1 migration/)
+    expect(migrate.stdout).toMatch(APPLIED_ALL)
 
     const after = await db(['status'], env)
     expect(after.code, after.stderr).toBe(0)
+    expect(after.stdout).toMatch(listedAfter(`Applied (${N})`, COMMITTED_MIGRATIONS))
+    expect(after.stdout).not.toMatch(/Pending/)
     expect(after.stdout).toMatch(/up to date/)
   })
 
@@ -65,17 +79,14 @@ describe('pnpm db (CLI)', () => {
     const env = { DATABASE_URL: `pglite:${dir}` }
     const migrate = await db(['migrate'], env)
     expect(migrate.code, migrate.stderr).toBe(0)
-    expect(migrate.stdout).toMatch(/Applied 1 migration/)
+    expect(migrate.stdout).toMatch(APPLIED_ALL)
     const status = await db(['status'], env)
     expect(status.code, status.stderr).toBe(0)
   })
 
   it('check exits 0 on the repo and 1 with the missing SQL on a changed copy', async () => {
     const copy = await copyOfPrisma()
-    await appendFile(
-      copy.schema,
-      '\nmodel Note {\n  id   Int    @id\n  body String\n\n  @@map("notes")\n}\n',
-    )
+    await appendFile(copy.schema, PROBE_MODEL)
     // Shadow databases on the PostgreSQL server keep these child processes
     // light; the default in-memory PGlite shadows are covered in migrate.test.ts.
     const shadow = ['--shadow', ADMIN_URL]
@@ -86,21 +97,24 @@ describe('pnpm db (CLI)', () => {
     expect(clean.code, clean.stderr).toBe(0)
     expect(clean.stdout).toMatch(/match the schema/)
     expect(drifted.code, drifted.stderr).toBe(1)
-    expect(drifted.stdout).toContain('CREATE TABLE "notes"')
+    expect(drifted.stdout).toContain('CREATE TABLE "test_only_probes"')
     expect(drifted.stderr).toMatch(/pnpm db:new/)
     noStack(drifted)
 
     const created = await db([
       'new',
-      'add notes',
+      'add probes',
       '--schema',
       copy.schema,
       '--migrations',
       copy.migrations,
     ])
     expect(created.code, created.stderr).toBe(0)
-    expect(created.stdout).toMatch(/Created .*_add_notes\/migration\.sql/)
-    expect((await readdir(copy.migrations)).filter((n) => n.endsWith('_add_notes'))).toHaveLength(1)
+    expect(created.stdout).toMatch(/Created .*\d{14}_add_probes\/migration\.sql/)
+    expect(created.stdout).toContain('CREATE TABLE "test_only_probes"')
+    expect((await readdir(copy.migrations)).filter((n) => n.endsWith('_add_probes'))).toHaveLength(
+      1,
+    )
   })
 
   it('explains user mistakes without a stack trace or a password', async () => {

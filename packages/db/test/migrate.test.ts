@@ -16,30 +16,26 @@ import {
 } from '../src/index'
 import { useEngineWasm } from '../src/migrate/engine'
 import { createTestPostgres } from '../src/testing'
-import { cleanup, copyOfPrisma, REPO_MIGRATIONS, REPO_SCHEMA, tempDir } from './helpers'
+import {
+  COMMITTED_MIGRATIONS,
+  cleanup,
+  copyOfPrisma,
+  LATEST_MIGRATION,
+  PROBE_MODEL,
+  REPO_MIGRATIONS,
+  REPO_SCHEMA,
+  tempDir,
+} from './helpers'
 
 const ADMIN_URL = process.env.TEST_DATABASE_URL || 'postgresql://postgres@127.0.0.1:5432/postgres'
 
-const SESSION_MODEL = `
-model Session {
-  id        String   @id @default(uuid(7)) @db.Uuid
-  userId    String   @map("user_id") @db.Uuid
-  tokenHash String   @unique @map("token_hash")
-  expiresAt DateTime @map("expires_at")
+const PRISMA_CLI_WASM = createRequire(import.meta.url)
+  .resolve('prisma/package.json')
+  .replace(/package\.json$/, 'build/schema_engine_bg.wasm')
 
-  @@index([userId])
-  @@map("sessions")
-}
-`
-
-async function committedInit(): Promise<{ name: string; sql: string; lock: string }> {
-  const [name] = (await readdir(REPO_MIGRATIONS, { withFileTypes: true }))
-    .filter((e) => e.isDirectory())
-    .map((e) => e.name)
-  if (!name) throw new Error('no committed migration')
+async function committedLatest(): Promise<{ sql: string; lock: string }> {
   return {
-    name,
-    sql: await readFile(join(REPO_MIGRATIONS, name, 'migration.sql'), 'utf8'),
+    sql: await readFile(join(REPO_MIGRATIONS, LATEST_MIGRATION, 'migration.sql'), 'utf8'),
     lock: await readFile(join(REPO_MIGRATIONS, 'migration_lock.toml'), 'utf8'),
   }
 }
@@ -58,30 +54,43 @@ async function shadowDatabasesLeft(): Promise<string[]> {
 }
 
 describe('createMigration and checkDrift', () => {
-  it('the repo migrations match the schema', async () => {
-    expect(await checkDrift()).toEqual({ drift: false })
+  it('the repo migrations match the schema (our engine and the Prisma CLI build)', async () => {
+    for (const wasm of [undefined, PRISMA_CLI_WASM]) {
+      useEngineWasm(wasm)
+      try {
+        expect(await checkDrift()).toEqual({ drift: false })
+      } finally {
+        useEngineWasm(undefined)
+      }
+    }
   })
 
-  it('regenerates the committed init migration byte for byte (our engine and the Prisma CLI build)', async () => {
-    const committed = await committedInit()
-    const prismaCliWasm = createRequire(import.meta.url)
-      .resolve('prisma/package.json')
-      .replace(/package\.json$/, 'build/schema_engine_bg.wasm')
-    for (const wasm of [undefined, prismaCliWasm]) {
+  // Earlier schemas are not kept, so only the latest migration can be
+  // regenerated: from the migrations before it, against the current schema.
+  // With the no-drift check above, the whole history is what the engines make.
+  it('regenerates the latest committed migration byte for byte from the ones before it (our engine and the Prisma CLI build)', async () => {
+    const committed = await committedLatest()
+    const suffix = LATEST_MIGRATION.slice('yyyyMMddHHmmss_'.length)
+    for (const wasm of [undefined, PRISMA_CLI_WASM]) {
       const copy = await copyOfPrisma()
-      await rm(copy.migrations, { recursive: true })
+      await rm(join(copy.migrations, LATEST_MIGRATION), { recursive: true })
+      // Written again with the migration, as `prisma migrate dev` does.
+      await rm(join(copy.migrations, 'migration_lock.toml'))
       useEngineWasm(wasm)
       try {
         const result = await createMigration({
-          name: 'init',
+          name: suffix,
           schema: copy.schema,
           migrationsDir: copy.migrations,
         })
         if (!result.created) throw new Error(result.message)
-        expect(result.name).toMatch(/^\d{14}_init$/)
+        expect(result.name).toMatch(new RegExp(`^\\d{14}_${suffix}$`))
         expect(await readFile(result.path, 'utf8')).toBe(committed.sql)
         expect(await readFile(join(copy.migrations, 'migration_lock.toml'), 'utf8')).toBe(
           committed.lock,
+        )
+        expect((await readdir(copy.migrations)).sort()).toEqual(
+          [...COMMITTED_MIGRATIONS.slice(0, -1), result.name, 'migration_lock.toml'].sort(),
         )
       } finally {
         useEngineWasm(undefined)
@@ -91,26 +100,28 @@ describe('createMigration and checkDrift', () => {
 
   it('writes a migration for a schema change on a copy (PGlite shadow), then finds no drift', async () => {
     const copy = await copyOfPrisma()
-    await appendFile(copy.schema, SESSION_MODEL)
+    await appendFile(copy.schema, PROBE_MODEL)
 
     const drift = await checkDrift({ schema: copy.schema, migrationsDir: copy.migrations })
     expect(drift.drift).toBe(true)
     if (!drift.drift) return
-    expect(drift.sql).toContain('CREATE TABLE "sessions"')
-    expect(drift.sql).toContain('CREATE UNIQUE INDEX "sessions_token_hash_key"')
+    expect(drift.sql).toContain('CREATE TABLE "test_only_probes"')
+    expect(drift.sql).toContain('CREATE UNIQUE INDEX "test_only_probes_token_hash_key"')
 
     const created = await createMigration({
-      name: 'Add sessions',
+      name: 'Add probes',
       schema: copy.schema,
       migrationsDir: copy.migrations,
     })
     if (!created.created) throw new Error(created.message)
-    expect(created.name).toMatch(/^\d{14}_add_sessions$/)
+    expect(created.name).toMatch(/^\d{14}_add_probes$/)
     expect(created.path).toBe(join(copy.migrations, created.name, 'migration.sql'))
     const sql = await readFile(created.path, 'utf8')
     expect(sql).toBe(created.sql)
-    expect(sql).toMatch(/^-- CreateTable\nCREATE TABLE "sessions" \(/)
-    expect(sql).toContain('CREATE INDEX "sessions_user_id_idx" ON "sessions"("user_id");')
+    expect(sql).toMatch(/^-- CreateTable\nCREATE TABLE "test_only_probes" \(/)
+    expect(sql).toContain(
+      'CREATE INDEX "test_only_probes_owner_id_idx" ON "test_only_probes"("owner_id");',
+    )
 
     expect(await checkDrift({ schema: copy.schema, migrationsDir: copy.migrations })).toEqual({
       drift: false,
@@ -122,35 +133,58 @@ describe('createMigration and checkDrift', () => {
     })
     expect(again.created).toBe(false)
     if (!again.created) expect(again.message).toMatch(/No changes/)
-    expect((await readdir(copy.migrations)).sort()).toHaveLength(3) // init, add_sessions, lock
+    expect((await readdir(copy.migrations)).sort()).toEqual(
+      [...COMMITTED_MIGRATIONS, created.name, 'migration_lock.toml'].sort(),
+    )
 
-    // The new folder applies on top of the old one.
+    // The new folder applies on top of the committed ones.
     const db = await openDatabase({ url: 'pglite:memory:', poolSize: 1 })
     cleanup(() => db.close())
-    expect(await applyMigrations(db, { migrationsDir: copy.migrations })).toHaveLength(2)
+    expect(await applyMigrations(db, { migrationsDir: copy.migrations })).toEqual([
+      ...COMMITTED_MIGRATIONS,
+      created.name,
+    ])
   })
 
   it('does the same with PostgreSQL shadow databases, byte-identical to PGlite, and drops them', async () => {
     const pgCopy = await copyOfPrisma()
     const liteCopy = await copyOfPrisma()
-    // A destructive change: the engine adds its warnings to the migration.
+    // A destructive change that leaves the repo's models alone: a test-only
+    // table gets created by a migration placed right after the committed ones,
+    // then loses a column in the schema. The engine adds its warnings to the
+    // migration.
     for (const copy of [pgCopy, liteCopy]) {
-      const schema = await readFile(copy.schema, 'utf8')
-      await writeFile(copy.schema, `${schema.replace('  unionid   String?\n', '')}${SESSION_MODEL}`)
+      const legacy = join(copy.migrations, `${LATEST_MIGRATION}_test_only_legacy`)
+      await mkdir(legacy)
+      await writeFile(
+        join(legacy, 'migration.sql'),
+        `CREATE TABLE "test_only_legacy" (
+    "id" INTEGER NOT NULL,
+    "obsolete" TEXT,
+
+    CONSTRAINT "test_only_legacy_pkey" PRIMARY KEY ("id")
+);
+`,
+      )
+      await appendFile(
+        copy.schema,
+        `${PROBE_MODEL}\nmodel TestOnlyLegacy {\n  id Int @id\n\n  @@map("test_only_legacy")\n}\n`,
+      )
     }
     const viaPostgres = await createMigration({
-      name: 'sessions',
+      name: 'probes',
       schema: pgCopy.schema,
       migrationsDir: pgCopy.migrations,
       shadow: ADMIN_URL,
     })
     const viaPglite = await createMigration({
-      name: 'sessions',
+      name: 'probes',
       schema: liteCopy.schema,
       migrationsDir: liteCopy.migrations,
     })
     if (!viaPostgres.created || !viaPglite.created) throw new Error('no migration created')
-    expect(viaPostgres.sql).toContain('You are about to drop the column `unionid`')
+    expect(viaPostgres.sql).toContain('You are about to drop the column `obsolete`')
+    expect(viaPostgres.sql).toContain('CREATE TABLE "test_only_probes"')
     expect(viaPostgres.sql).toBe(viaPglite.sql)
 
     const drift = await checkDrift({
@@ -187,7 +221,10 @@ COMMENT ON TABLE "users" IS 'first; second';
 CREATE FUNCTION wx_answer() RETURNS int AS $$ SELECT 42; $$ LANGUAGE sql;
 `,
     )
-    expect(await applyMigrations(server.url, { migrationsDir: copy.migrations })).toHaveLength(2)
+    expect(await applyMigrations(server.url, { migrationsDir: copy.migrations })).toEqual([
+      ...COMMITTED_MIGRATIONS,
+      '20990101000000_tricky',
+    ])
     const client = new pg.Client({ connectionString: server.url })
     await client.connect()
     cleanup(() => client.end())
@@ -237,14 +274,14 @@ CREATE FUNCTION wx_answer() RETURNS int AS $$ SELECT 42; $$ LANGUAGE sql;
     await applyMigrations(server.url)
     const empty = await tempDir()
     const status = await migrationStatus(server.url, { migrationsDir: empty })
-    expect(status.unknown).toHaveLength(1)
+    expect(status.unknown).toEqual(COMMITTED_MIGRATIONS)
     expect(status.hasUnknownMigrations).toBe(true)
     expect(status.upToDate).toBe(false)
 
     await resetDatabase(server.url)
     const after = await migrationStatus(server.url)
     expect(after).toMatchObject({ applied: [], hasMigrationsTable: false, upToDate: false })
-    expect(after.pending).toHaveLength(1)
+    expect(after.pending).toEqual(COMMITTED_MIGRATIONS)
   })
 })
 
@@ -267,7 +304,7 @@ describe('applyMigrations on PGlite', () => {
     const won = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []))
     const refused = results.flatMap((r) => (r.status === 'rejected' ? [r.reason] : []))
     expect(won).toHaveLength(1)
-    expect(won[0]).toHaveLength(1)
+    expect(won[0]).toEqual(COMMITTED_MIGRATIONS)
     expect(refused).toHaveLength(1)
     expect(refused[0]).toBeInstanceOf(DatabaseInUseError)
     expect(await applyMigrations(url)).toEqual([])
