@@ -1,5 +1,5 @@
-import type { ApiServices } from '@wxapp/api'
-import { createRateLimiter, createWechatApps } from '@wxapp/api'
+import type { ApiServices, WechatApp } from '@wxapp/api'
+import { createAccessTokenCache, createRateLimiter, createWechatApps } from '@wxapp/api'
 import type { Database } from '@wxapp/db'
 import {
   createSecretBox,
@@ -7,7 +7,7 @@ import {
   createSessionStore,
   dataKey,
 } from '@wxapp/session/server'
-import { createWechatClient, type WechatClient } from '@wxapp/wechat'
+import { createAccessTokenProvider, createWechatClient } from '@wxapp/wechat'
 import type { Logger } from 'pino'
 import type { ServerConfig } from './config'
 
@@ -19,29 +19,41 @@ export function createServices(opts: {
   logger: Logger
 }): ApiServices {
   const { config, db, logger } = opts
-  const clients = new Map<string, WechatClient>()
-  for (const app of config.wechat.apps) {
-    clients.set(
-      app.appid,
-      createWechatClient({
-        appid: app.appid,
-        secret: app.secret,
-        baseUrl: config.wechat.apiBase,
-        timeoutMs: config.wechat.timeoutMs,
-        logger: logger.child({ component: 'wechat', appid: app.appid }),
-      }),
-    )
-  }
+  const box = createSecretBox(opts.dataKeys.map(dataKey))
+  // One token per app for every instance: a PostgreSQL server is shared and
+  // needs the advisory lock; PGlite belongs to this process alone.
+  const tokenCache = createAccessTokenCache({
+    prisma: db.prisma,
+    box,
+    lock: db.kind === 'postgres' ? 'advisory' : 'process',
+    // Long enough for a normal and a forced stable_token call, each with its retries.
+    timeoutMs: 2 * (3 * config.wechat.timeoutMs + 1000) + 5000,
+    onUnreadable: (appid) =>
+      logger.warn({ appid }, 'stored WeChat access token cannot be opened; fetching a new one'),
+  })
+  const apps: WechatApp[] = config.wechat.apps.map((app) => {
+    const wechatLogger = logger.child({ component: 'wechat', appid: app.appid })
+    const client = createWechatClient({
+      appid: app.appid,
+      secret: app.secret,
+      baseUrl: config.wechat.apiBase,
+      timeoutMs: config.wechat.timeoutMs,
+      logger: wechatLogger,
+    })
+    const accessToken = createAccessTokenProvider({
+      client,
+      cache: tokenCache,
+      logger: wechatLogger,
+    })
+    return { appid: app.appid, client, accessToken }
+  })
   const defaultApp = config.wechat.apps[0]
   if (!defaultApp) throw new Error('no WeChat app configured')
   return {
     db,
     sessions: createSessionStore({ prisma: db.prisma, policy: config.sessionPolicy }),
-    sessionKeys: createSessionKeyVault({
-      prisma: db.prisma,
-      box: createSecretBox(opts.dataKeys.map(dataKey)),
-    }),
-    apps: createWechatApps(defaultApp.appid, clients),
+    sessionKeys: createSessionKeyVault({ prisma: db.prisma, box }),
+    apps: createWechatApps(defaultApp.appid, apps),
     rateLimiter: createRateLimiter({ prisma: db.prisma }),
     loginLimits: config.loginLimits,
   }

@@ -4,8 +4,13 @@ import type { AppRouter } from './root'
 export type { ApiLogger, ApiServices, Context, LoginLimits } from './context'
 export { GENERIC_REASONS, type GenericReason, ReasonedError } from './errors'
 export { type AppRouter, appRouter } from './root'
+export {
+  type AccessTokenCacheOptions,
+  type AccessTokenLockMode,
+  createAccessTokenCache,
+} from './services/access-token-cache'
 export { createRateLimiter, type RateLimiter, type RateLimitResult } from './services/rate-limit'
-export { createWechatApps, type WechatApps } from './services/wechat-apps'
+export { createWechatApps, type WechatApp, type WechatApps } from './services/wechat-apps'
 export { createCallerFactory } from './trpc'
 export { maskPhone, type PublicUser } from './users'
 

@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { WechatCodeInvalidError } from './errors'
+import { WechatCodeInvalidError, WechatWatermarkMismatchError } from './errors'
 import { createTransport, type RequestJson, type WechatFetch, type WechatLogger } from './http'
 
 export const WECHAT_API_BASE = 'https://api.weixin.qq.com'
@@ -38,6 +38,23 @@ export interface Code2SessionResult {
   unionid?: string
 }
 
+export interface StableAccessToken {
+  /** Keep it on the server, never log it. */
+  accessToken: string
+  /** Seconds left, by WeChat's clock, when WeChat answered. */
+  expiresIn: number
+}
+
+/** `phone_info` of getuserphonenumber, its watermark checked against the app. */
+export interface PhoneInfo {
+  /** With the country code for numbers outside mainland China. */
+  phoneNumber: string
+  /** Without the country code. */
+  purePhoneNumber: string
+  countryCode: string
+  watermark: { appid: string; timestamp: number }
+}
+
 export interface WechatClient {
   readonly appid: string
   /**
@@ -46,6 +63,26 @@ export interface WechatClient {
    * fails with WechatUnavailableError.
    */
   code2Session(code: string, options?: { signal?: AbortSignal }): Promise<Code2SessionResult>
+  /**
+   * POST /cgi-bin/stable_token. Idempotent, so timeouts and network errors
+   * are retried too. Normal mode returns WeChat's current token; forceRefresh
+   * replaces it (20 a day, 30 s apart: use it through an AccessTokenProvider).
+   */
+  getStableAccessToken(options?: {
+    forceRefresh?: boolean
+    signal?: AbortSignal
+  }): Promise<StableAccessToken>
+  /**
+   * POST /wxa/business/getuserphonenumber for a getPhoneNumber button's code,
+   * naming the user's openid (WeChat refuses another user's code with 40003).
+   * Not retried on a timeout (the code is single-use). Fails with
+   * WechatWatermarkMismatchError when the answer is for another app.
+   */
+  getUserPhoneNumber(
+    accessToken: string,
+    input: { code: string; openid: string },
+    options?: { signal?: AbortSignal },
+  ): Promise<PhoneInfo>
 }
 
 /** WeChat's session_key is 16 random bytes in base64 (the AES-128 key for user data). */
@@ -66,6 +103,24 @@ const Code2SessionBody = z
       ...(b.unionid === undefined ? {} : { unionid: b.unionid }),
     }),
   )
+
+const StableTokenBody = z
+  .object({
+    access_token: z.string().min(1).max(2048),
+    expires_in: z.number().int().positive(),
+  })
+  .transform((b): StableAccessToken => ({ accessToken: b.access_token, expiresIn: b.expires_in }))
+
+const PhoneNumberBody = z
+  .object({
+    phone_info: z.object({
+      phoneNumber: z.string().min(1).max(32),
+      purePhoneNumber: z.string().regex(/^\d{1,20}$/),
+      countryCode: z.string().regex(/^\d{1,4}$/),
+      watermark: z.object({ appid: z.string(), timestamp: z.number() }),
+    }),
+  })
+  .transform((b): PhoneInfo => b.phone_info)
 
 /** Longer than any WeChat code; a bound so nonsense is refused before a request. */
 const MAX_CODE_LENGTH = 512
@@ -110,6 +165,47 @@ export function createWechatClient(options: WechatClientOptions): WechatClient {
         secrets: [code],
         signal: opts?.signal,
       })
+    },
+    async getStableAccessToken(opts) {
+      const result = await requestJson({
+        api: 'stableToken',
+        path: '/cgi-bin/stable_token',
+        method: 'POST',
+        body: {
+          grant_type: 'client_credential',
+          appid: config.appid,
+          secret: config.secret,
+          force_refresh: opts?.forceRefresh === true,
+        },
+        schema: StableTokenBody,
+        idempotent: true,
+        signal: opts?.signal,
+      })
+      return result
+    },
+    async getUserPhoneNumber(accessToken, input, opts) {
+      const api = 'getUserPhoneNumber'
+      if (
+        typeof input.code !== 'string' ||
+        input.code.length === 0 ||
+        input.code.length > MAX_CODE_LENGTH
+      ) {
+        throw new WechatCodeInvalidError({ api, errcode: null, attempts: 0 })
+      }
+      const info = await requestJson({
+        api,
+        path: '/wxa/business/getuserphonenumber',
+        method: 'POST',
+        query: { access_token: accessToken },
+        body: { code: input.code, openid: input.openid },
+        schema: PhoneNumberBody,
+        secrets: [accessToken, input.code],
+        signal: opts?.signal,
+      })
+      if (info.watermark.appid !== config.appid) {
+        throw new WechatWatermarkMismatchError({ api, errcode: null, attempts: 1 })
+      }
+      return info
     },
   }
 }

@@ -23,6 +23,14 @@ export const WECHAT_ERROR_KINDS = [
   'CREDENTIALS_INVALID',
   /** 40001/40014/41001/42001: the access token is invalid, stale or expired. */
   'ACCESS_TOKEN_INVALID',
+  /** Forced access-token refresh refused: 20 a day and 30 s apart (ours or WeChat's 45009). */
+  'REFRESH_LIMITED',
+  /** 40003: the openid is not the one the code belongs to (another user's phone code). */
+  'OPENID_MISMATCH',
+  /** 1400001 (paid quota used up) or 45009 (daily call limit): no more calls today. */
+  'QUOTA_EXHAUSTED',
+  /** WeChat's answer carries another app's watermark: not data for this app. */
+  'WATERMARK_MISMATCH',
   /** Timeout, network failure or a non-200 answer: WeChat could not be reached. */
   'UNAVAILABLE',
   /** An errcode this client has no family for. */
@@ -115,6 +123,21 @@ export class WechatAccessTokenError extends family(
   'WechatAccessTokenError',
   'the access token is invalid or expired',
 ) {}
+export class WechatOpenidMismatchError extends family(
+  'OPENID_MISMATCH',
+  'WechatOpenidMismatchError',
+  'the openid does not match the code',
+) {}
+export class WechatQuotaExhaustedError extends family(
+  'QUOTA_EXHAUSTED',
+  'WechatQuotaExhaustedError',
+  'the call quota is used up',
+) {}
+export class WechatWatermarkMismatchError extends family(
+  'WATERMARK_MISMATCH',
+  'WechatWatermarkMismatchError',
+  "the answer's watermark names another app",
+) {}
 export class WechatUnexpectedError extends family(
   'UNEXPECTED',
   'WechatUnexpectedError',
@@ -139,6 +162,27 @@ export class WechatUnavailableError extends WechatApiError {
   }
 }
 
+/**
+ * A forced access-token refresh that WeChat's limits forbid: `limit` says
+ * which (20 a day, Beijing time; or 30 s since the last one). errcode is 45009
+ * when WeChat said so, null when the provider's own bookkeeping did.
+ */
+export class WechatRefreshLimitedError extends WechatApiError {
+  override name = 'WechatRefreshLimitedError'
+  declare readonly kind: 'REFRESH_LIMITED'
+  constructor(
+    readonly limit: 'daily' | 'interval',
+    details: WechatErrorDetails,
+  ) {
+    const what =
+      limit === 'daily'
+        ? 'the daily limit of forced access-token refreshes is reached'
+        : 'a forced access-token refresh ran less than 30 s ago'
+    const code = details.errcode === null ? '' : ` (errcode ${details.errcode})`
+    super('REFRESH_LIMITED', `WeChat ${details.api}: ${what}${code}`, details)
+  }
+}
+
 const CREDENTIALS = new Set([40013, 40125, 41002, 41004, 40164])
 const ACCESS_TOKEN = new Set([40001, 40014, 41001, 42001])
 
@@ -150,6 +194,8 @@ export function errorForErrcode(details: WechatErrorDetails & { errcode: number 
   if (errcode === 40226) return new WechatUserBlockedError(details)
   if (errcode === 45011) return new WechatRateLimitedError(details)
   if (errcode === -1) return new WechatBusyError(details)
+  if (errcode === 40003) return new WechatOpenidMismatchError(details)
+  if (errcode === 1400001 || errcode === 45009) return new WechatQuotaExhaustedError(details)
   if (CREDENTIALS.has(errcode)) return new WechatCredentialsError(details)
   if (ACCESS_TOKEN.has(errcode)) return new WechatAccessTokenError(details)
   return new WechatUnexpectedError(details)

@@ -1,10 +1,34 @@
 export {
+  type AccessTokenCache,
+  type AccessTokenProvider,
+  type AccessTokenProviderOptions,
+  type AccessTokenRecord,
+  beijingDate,
+  createAccessTokenProvider,
+  DEFAULT_REFRESH_AHEAD_MS,
+  FORCE_REFRESH_INTERVAL_MS,
+  FORCE_REFRESH_PER_DAY,
+  MAX_REFRESH_AHEAD_MS,
+} from './access-token'
+export {
   type Code2SessionResult,
   createWechatClient,
+  type PhoneInfo,
+  type StableAccessToken,
   WECHAT_API_BASE,
   type WechatClient,
   type WechatClientOptions,
 } from './client'
+export {
+  checkRawDataSignature,
+  type DecryptedUserData,
+  decryptUserData,
+  rawDataSignature,
+  verifyRawDataSignature,
+  WECHAT_DATA_ERROR_KINDS,
+  WechatDataError,
+  type WechatDataErrorKind,
+} from './crypto'
 export {
   errorForErrcode,
   WECHAT_ERROR_KINDS,
@@ -17,9 +41,13 @@ export {
   type WechatErrorDetails,
   type WechatErrorKind,
   WechatMalformedResponseError,
+  WechatOpenidMismatchError,
+  WechatQuotaExhaustedError,
   WechatRateLimitedError,
+  WechatRefreshLimitedError,
   WechatUnavailableError,
   WechatUnexpectedError,
   WechatUserBlockedError,
+  WechatWatermarkMismatchError,
 } from './errors'
 export { redact, type WechatFetch, type WechatLogger } from './http'

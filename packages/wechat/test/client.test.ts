@@ -10,10 +10,13 @@ import {
   WechatCredentialsError,
   type WechatFetch,
   WechatMalformedResponseError,
+  WechatOpenidMismatchError,
+  WechatQuotaExhaustedError,
   WechatRateLimitedError,
   WechatUnavailableError,
   WechatUnexpectedError,
   WechatUserBlockedError,
+  WechatWatermarkMismatchError,
 } from '../src/index'
 
 const SECRET = 'top-secret-app-secret-value'
@@ -24,9 +27,13 @@ type Answer = { status?: number; body: unknown } | Error | 'hang'
 
 /** A fetch that plays back answers in order and records each request. */
 function fakeFetch(...answers: Answer[]) {
-  const calls: { url: URL; method: string }[] = []
+  const calls: { url: URL; method: string; body?: unknown }[] = []
   const fetch: WechatFetch = async (url, init) => {
-    calls.push({ url: new URL(url), method: init.method })
+    calls.push({
+      url: new URL(url),
+      method: init.method,
+      ...(init.body === undefined ? {} : { body: JSON.parse(init.body) }),
+    })
     const answer = answers[Math.min(calls.length, answers.length) - 1]
     if (answer === undefined) throw new Error('no answer scripted')
     if (answer === 'hang') {
@@ -116,6 +123,9 @@ describe('code2Session', () => {
     [40164, WechatCredentialsError, 'CREDENTIALS_INVALID'],
     [40001, WechatAccessTokenError, 'ACCESS_TOKEN_INVALID'],
     [42001, WechatAccessTokenError, 'ACCESS_TOKEN_INVALID'],
+    [40003, WechatOpenidMismatchError, 'OPENID_MISMATCH'],
+    [1400001, WechatQuotaExhaustedError, 'QUOTA_EXHAUSTED'],
+    [45009, WechatQuotaExhaustedError, 'QUOTA_EXHAUSTED'],
     [48001, WechatUnexpectedError, 'UNEXPECTED'],
   ] as const)('maps errcode %i to %o (%s), without retrying', async (errcode, type, kind) => {
     const { fetch, calls } = fakeFetch(err(errcode))
@@ -223,6 +233,136 @@ describe('code2Session', () => {
       })
     }
     expect(calls).toHaveLength(0)
+  })
+})
+
+const TOKEN = 'the-access-token-0123456789abcdef'
+const PHONE_CODE = 'the-phone-code-0123456789'
+const phoneOk = (appid = 'wx_app') => ({
+  body: {
+    errcode: 0,
+    errmsg: 'ok',
+    phone_info: {
+      phoneNumber: '13800138000',
+      purePhoneNumber: '13800138000',
+      countryCode: '86',
+      watermark: { appid, timestamp: 1_764_000_000 },
+    },
+  },
+})
+
+describe('getStableAccessToken', () => {
+  it('POSTs /cgi-bin/stable_token with the documented body and returns camelCase', async () => {
+    const { fetch, calls } = fakeFetch({ body: { access_token: TOKEN, expires_in: 7200 } })
+    expect(await client(fetch).getStableAccessToken()).toEqual({
+      accessToken: TOKEN,
+      expiresIn: 7200,
+    })
+    const [call] = calls
+    expect(call?.method).toBe('POST')
+    expect(call?.url.pathname).toBe('/base/cgi-bin/stable_token')
+    expect(call?.url.search).toBe('')
+    expect(call?.body).toEqual({
+      grant_type: 'client_credential',
+      appid: 'wx_app',
+      secret: SECRET,
+      force_refresh: false,
+    })
+  })
+
+  it('sends force_refresh: true when asked', async () => {
+    const { fetch, calls } = fakeFetch({ body: { access_token: TOKEN, expires_in: 7200 } })
+    await client(fetch).getStableAccessToken({ forceRefresh: true })
+    expect(calls[0]?.body).toMatchObject({ force_refresh: true })
+  })
+
+  it('is idempotent: retries a timeout and an HTTP error, then succeeds', async () => {
+    const { fetch, calls } = fakeFetch(
+      'hang',
+      { status: 502, body: 'bad gateway' },
+      {
+        body: { access_token: TOKEN, expires_in: 300 },
+      },
+    )
+    const result = await client(fetch, { timeoutMs: 30 }).getStableAccessToken()
+    expect(result.expiresIn).toBe(300)
+    expect(calls).toHaveLength(3)
+  })
+
+  it.each([
+    ['no token', { expires_in: 7200 }],
+    ['a zero lifetime', { access_token: TOKEN, expires_in: 0 }],
+    ['a string lifetime', { access_token: TOKEN, expires_in: '7200' }],
+  ])('refuses %s as malformed, without the token in the error', async (_, body) => {
+    const { fetch } = fakeFetch({ body })
+    const error = await failure(client(fetch).getStableAccessToken())
+    expect(error).toBeInstanceOf(WechatMalformedResponseError)
+    expect(JSON.stringify(error) + error.message).not.toContain(TOKEN)
+  })
+
+  it('maps errcodes (wrong secret, daily limit)', async () => {
+    expect(
+      await failure(client(fakeFetch(err(40125)).fetch).getStableAccessToken()),
+    ).toBeInstanceOf(WechatCredentialsError)
+    expect(
+      await failure(client(fakeFetch(err(45009)).fetch).getStableAccessToken()),
+    ).toBeInstanceOf(WechatQuotaExhaustedError)
+  })
+})
+
+describe('getUserPhoneNumber', () => {
+  it('POSTs the code and openid with the token in the query, and returns phone_info', async () => {
+    const { fetch, calls } = fakeFetch(phoneOk())
+    const info = await client(fetch).getUserPhoneNumber(TOKEN, {
+      code: PHONE_CODE,
+      openid: 'o-alice',
+    })
+    expect(info).toEqual(phoneOk().body.phone_info)
+    const [call] = calls
+    expect(call?.method).toBe('POST')
+    expect(call?.url.pathname).toBe('/base/wxa/business/getuserphonenumber')
+    expect(Object.fromEntries(call?.url.searchParams ?? [])).toEqual({ access_token: TOKEN })
+    expect(call?.body).toEqual({ code: PHONE_CODE, openid: 'o-alice' })
+  })
+
+  it("refuses an answer with another app's watermark", async () => {
+    const { fetch } = fakeFetch(phoneOk('wx_other'))
+    const error = await failure(
+      client(fetch).getUserPhoneNumber(TOKEN, { code: PHONE_CODE, openid: 'o' }),
+    )
+    expect(error).toBeInstanceOf(WechatWatermarkMismatchError)
+    expect(error.kind).toBe('WATERMARK_MISMATCH')
+  })
+
+  it('does not retry a timeout (the code is single-use)', async () => {
+    const { fetch, calls } = fakeFetch('hang')
+    const error = await failure(
+      client(fetch, { timeoutMs: 30 }).getUserPhoneNumber(TOKEN, { code: PHONE_CODE, openid: 'o' }),
+    )
+    expect(error).toMatchObject({ kind: 'UNAVAILABLE', reason: 'timeout' })
+    expect(calls).toHaveLength(1)
+  })
+
+  it('refuses an empty code before sending anything', async () => {
+    const { fetch, calls } = fakeFetch(phoneOk())
+    const error = await failure(client(fetch).getUserPhoneNumber(TOKEN, { code: '', openid: 'o' }))
+    expect(error).toMatchObject({ kind: 'CODE_INVALID', attempts: 0 })
+    expect(calls).toHaveLength(0)
+  })
+
+  it('keeps the token, the code and the number out of errors and log lines', async () => {
+    const { logger, lines } = recordingLogger()
+    for (const answer of [
+      err(40029, `invalid code ${PHONE_CODE} token ${TOKEN}`),
+      { body: { phone_info: { phoneNumber: '13800138000' } } },
+    ] as Answer[]) {
+      const { fetch } = fakeFetch(answer)
+      const error = await failure(
+        client(fetch, { logger }).getUserPhoneNumber(TOKEN, { code: PHONE_CODE, openid: 'o' }),
+      )
+      const text = [JSON.stringify(error), error.message, error.errmsg ?? '', ...lines].join('\n')
+      for (const secret of [TOKEN, PHONE_CODE, '13800138000']) expect(text).not.toContain(secret)
+    }
   })
 })
 

@@ -12,6 +12,8 @@ import {
 import { createSimControl, type SimControl } from '@wxapp/wechat-sim/client'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import {
+  type AccessTokenRecord,
+  createAccessTokenProvider,
   createWechatClient,
   type WechatApiError,
   WechatBusyError,
@@ -155,5 +157,94 @@ describe('code2Session against the simulator', () => {
       expect(text).not.toContain(secret)
       expect(sim.output()).not.toContain(secret)
     }
+  })
+})
+
+describe('stable access token and phone number against the simulator', () => {
+  const openid = async (user: string) => (await wechat().code2Session(await login(user))).openid
+  const phoneCode = (user: string, phoneNumber?: string) =>
+    control.phoneCode({ appid: SIM_DEV_APPID, user, ...(phoneNumber ? { phoneNumber } : {}) })
+  const tokenCalls = async () => (await control.stats())[SIM_DEV_APPID]?.stable_token
+
+  it('hands out the same token while it is valid; forcing replaces it', async () => {
+    const client = wechat()
+    const first = await client.getStableAccessToken()
+    expect(first.expiresIn).toBeGreaterThanOrEqual(300)
+    expect((await client.getStableAccessToken()).accessToken).toBe(first.accessToken)
+    const forced = await client.getStableAccessToken({ forceRefresh: true })
+    expect(forced.accessToken).not.toBe(first.accessToken)
+    expect((await client.getStableAccessToken()).accessToken).toBe(forced.accessToken)
+    expect(await tokenCalls()).toBe(4)
+  })
+
+  it('reads a phone number for the user the code belongs to', async () => {
+    const client = wechat()
+    const { accessToken } = await client.getStableAccessToken()
+    const code = await phoneCode('alice', '13912345678')
+    const info = await client.getUserPhoneNumber(accessToken, {
+      code,
+      openid: await openid('alice'),
+    })
+    expect(info).toMatchObject({
+      phoneNumber: '13912345678',
+      purePhoneNumber: '13912345678',
+      countryCode: '86',
+      watermark: { appid: SIM_DEV_APPID },
+    })
+    // Single-use.
+    const again = await failure(
+      client.getUserPhoneNumber(accessToken, { code, openid: await openid('alice') }),
+    )
+    expect(again).toMatchObject({ kind: 'CODE_INVALID', errcode: 40029 })
+  })
+
+  it("refuses another user's code (40003), a revoked token (40001) and a used-up quota (1400001)", async () => {
+    const client = wechat()
+    const { accessToken } = await client.getStableAccessToken()
+    const code = await phoneCode('alice')
+    const mismatch = await failure(
+      client.getUserPhoneNumber(accessToken, { code, openid: await openid('bob') }),
+    )
+    expect(mismatch).toMatchObject({ kind: 'OPENID_MISMATCH', errcode: 40003 })
+
+    await control.faults({ path: '/wxa/business/getuserphonenumber', errcode: 1400001, count: 1 })
+    const quota = await failure(
+      client.getUserPhoneNumber(accessToken, { code, openid: await openid('alice') }),
+    )
+    expect(quota).toMatchObject({ kind: 'QUOTA_EXHAUSTED', errcode: 1400001 })
+
+    await client.getStableAccessToken({ forceRefresh: true })
+    const revoked = await failure(
+      client.getUserPhoneNumber(accessToken, { code, openid: await openid('alice') }),
+    )
+    expect(revoked).toMatchObject({ kind: 'ACCESS_TOKEN_INVALID', errcode: 40001 })
+  })
+
+  it('a provider recovers from a token revoked elsewhere with one normal-mode call', async () => {
+    const client = wechat()
+    let stored: AccessTokenRecord | null = null
+    const provider = createAccessTokenProvider({
+      client,
+      cache: {
+        read: async () => stored,
+        refreshLocked: async (_, fn) => {
+          const next = await fn(stored)
+          stored = next
+          return next
+        },
+      },
+    })
+    const before = await provider.get()
+    await client.getStableAccessToken({ forceRefresh: true }) // another deployment forces
+    const calls = await tokenCalls()
+    const info = await provider.call(async (token) =>
+      client.getUserPhoneNumber(token, {
+        code: await phoneCode('carl'),
+        openid: await openid('carl'),
+      }),
+    )
+    expect(info.watermark.appid).toBe(SIM_DEV_APPID)
+    expect(await provider.get()).not.toBe(before)
+    expect(await tokenCalls()).toBe((calls ?? 0) + 1)
   })
 })

@@ -84,7 +84,7 @@ export const authRouter = router({
     )
     .mutation(async ({ ctx, input }) => {
       const appid = input.appid ?? ctx.appid ?? ctx.services.apps.defaultAppid
-      const wechat: WechatClient | undefined = ctx.services.apps.get(appid)
+      const wechat: WechatClient | undefined = ctx.services.apps.get(appid)?.client
       if (!wechat) {
         throw loginError(
           'BAD_REQUEST',

@@ -1,7 +1,9 @@
+import type { PhoneInfo } from '@wxapp/wechat'
 import { z } from 'zod'
 import { ReasonedError } from '../errors'
 import { protectedProcedure, router } from '../trpc'
-import { publicUser } from '../users'
+import { maskPhone, publicUser } from '../users'
+import { wechatPhoneError } from '../wechat-errors'
 
 /** 1-64 characters (code points, so an emoji counts once) after trimming. */
 const nickname = z
@@ -46,17 +48,51 @@ export const userRouter = router({
     }),
 
   /**
-   * Binds the phone number behind a getPhoneNumber button's code. Not served
-   * yet: it needs the shared WeChat access token; until then the answer is a
-   * typed 501 the app can show.
+   * Binds the phone number behind a getPhoneNumber button's code: WeChat's
+   * getuserphonenumber with the app's shared access token (refreshed once if
+   * WeChat refuses it), naming the user's openid so another user's code is
+   * refused. Stores the number without its country code, plus the country
+   * code; answers the number masked.
    */
   bindPhone: protectedProcedure
     .input(z.object({ code: z.string().trim().min(1).max(128) }))
-    .mutation((): { phoneNumber: string } => {
-      throw new ReasonedError({
-        code: 'NOT_IMPLEMENTED',
-        reason: 'PHONE_BINDING_UNAVAILABLE',
-        message: 'Binding a phone number is not available on this server yet',
+    .mutation(async ({ ctx, input }) => {
+      const { appid, userId } = ctx.session
+      const { prisma } = ctx.services.db
+      const app = ctx.services.apps.get(appid)
+      if (!app) {
+        // The session's app was removed from the configuration since it logged in.
+        throw new ReasonedError({
+          code: 'BAD_REQUEST',
+          reason: 'APP_UNKNOWN',
+          message: 'This server no longer serves that mini-program',
+        })
+      }
+      const user = await prisma.user.findUnique({ where: { id: userId }, select: { openid: true } })
+      if (!user)
+        throw new ReasonedError({
+          code: 'NOT_FOUND',
+          reason: 'NOT_FOUND',
+          message: 'User not found',
+        })
+
+      let phone: PhoneInfo
+      try {
+        phone = await app.accessToken.call((token) =>
+          app.client.getUserPhoneNumber(token, { code: input.code, openid: user.openid }),
+        )
+      } catch (error) {
+        const mapped = wechatPhoneError(error)
+        if (mapped.code === 'INTERNAL_SERVER_ERROR') {
+          ctx.log.error({ err: error, appid }, 'WeChat phone number call failed on the server side')
+        }
+        throw mapped
+      }
+      await prisma.user.update({
+        where: { id: userId },
+        data: { phoneNumber: phone.purePhoneNumber, phoneCountryCode: phone.countryCode },
       })
+      ctx.log.info({ userId, appid }, 'phone number bound')
+      return { phoneNumber: maskPhone(phone.purePhoneNumber), countryCode: phone.countryCode }
     }),
 })

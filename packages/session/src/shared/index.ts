@@ -49,6 +49,33 @@ export const LOGIN_REASONS = [
 ] as const
 export type LoginReason = (typeof LOGIN_REASONS)[number]
 
+/** Reasons `user.bindPhone` can fail with (besides WeChat's service reasons above). */
+export const PHONE_REASONS = [
+  /** The getPhoneNumber code is unknown, expired or used (WeChat 40029): tap the button again. */
+  'PHONE_CODE_INVALID',
+  /** The code belongs to another WeChat user (40003). */
+  'PHONE_CODE_MISMATCH',
+  /** The app's paid phone-number quota is used up (1400001) or its daily limit reached (503). */
+  'PHONE_QUOTA_EXHAUSTED',
+] as const
+export type PhoneReason = (typeof PHONE_REASONS)[number]
+
+/** Reasons `wechat.decryptUserData` can fail with. */
+export const DATA_REASONS = [
+  /**
+   * The data does not decrypt with the session_key the server holds: WeChat
+   * rotated it (a newer wx.login). Log in again, then get the data again.
+   */
+  'DATA_DECRYPT_FAILED',
+  /** The decrypted data is for another mini-program. */
+  'DATA_APPID_MISMATCH',
+  /** rawData does not match its signature (tampered, or signed with another session_key). */
+  'DATA_SIGNATURE_INVALID',
+  /** The server holds no session_key for this login: log in again. */
+  'SESSION_KEY_MISSING',
+] as const
+export type DataReason = (typeof DATA_REASONS)[number]
+
 const sessionReasons: ReadonlySet<string> = new Set(SESSION_REASONS)
 
 /** True for a reason that a fresh login fixes. */

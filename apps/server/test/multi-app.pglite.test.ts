@@ -1,0 +1,4 @@
+import { describeMultiAppFlows } from './multi-app-flows'
+import { pgliteBackend } from './wechat-fixture'
+
+describeMultiAppFlows('the embedded database', pgliteBackend)

@@ -1,0 +1,4 @@
+import { describeUserDataFlows } from './user-data-flows'
+import { pgliteBackend } from './wechat-fixture'
+
+describeUserDataFlows('the embedded database', pgliteBackend, { databaseAccess: false })
