@@ -15,6 +15,9 @@ const LEVELS = { 10: 'trace', 20: 'debug', 30: 'info', 40: 'warn', 50: 'error', 
 const serverPort = process.env.PORT ?? '3000'
 const simPort = process.env.SIM_PORT ?? '4000'
 const simUrl = `http://127.0.0.1:${simPort}`
+const h5Port = process.env.H5_PORT ?? '10086'
+const h5Url = `http://127.0.0.1:${h5Port}`
+const apiUrl = process.env.TARO_APP_API_URL ?? `http://127.0.0.1:${serverPort}`
 // Real credentials in the environment mean real WeChat; without them the
 // server logs users in through the local simulator's development app.
 const realWechat = Boolean(process.env.WECHAT_APPID && process.env.WECHAT_SECRET)
@@ -38,6 +41,8 @@ const parts = [
     args: ['--filter', '@wxapp/server', 'dev'],
     env: {
       PORT: serverPort,
+      // The H5 preview calls the API from its own origin.
+      CORS_ORIGINS: process.env.CORS_ORIGINS ?? h5Url,
       ...(realWechat ? {} : { ...SIM_DEV_APP, WECHAT_API_BASE: simUrl }),
     },
   },
@@ -45,8 +50,25 @@ const parts = [
     name: 'weapp',
     color: 32,
     args: ['--filter', '@wxapp/miniprogram', 'dev'],
-    env: { TARO_APP_API_URL: process.env.TARO_APP_API_URL ?? `http://127.0.0.1:${serverPort}` },
+    env: { TARO_APP_API_URL: apiUrl },
   },
+  // A browser has no wx.login: the preview logs in through the simulator, so
+  // it runs only when the simulator does.
+  ...(realWechat
+    ? []
+    : [
+        {
+          name: 'h5',
+          color: 33,
+          args: ['--filter', '@wxapp/miniprogram', 'dev:h5'],
+          env: {
+            TARO_APP_API_URL: apiUrl,
+            H5_PORT: h5Port,
+            TARO_APP_SIM_URL: simUrl,
+            TARO_APP_APPID: SIM_DEV_APP.WECHAT_APPID,
+          },
+        },
+      ]),
 ]
 
 function log(name, code, line) {
@@ -138,6 +160,9 @@ function banner(serverUrl) {
       ? `WeChat       real API, app ${process.env.WECHAT_APPID}`
       : `WeChat       simulator at ${simUrl}, development app ${SIM_DEV_APP.WECHAT_APPID}`,
     `weapp build  ${join(root, 'apps/miniprogram/dist')}  (import this folder into WeChat DevTools)`,
+    realWechat
+      ? 'H5 preview   off with real WeChat credentials (a browser cannot call wx.login)'
+      : `H5 preview   ${h5Url}  (the app in a browser, logged in through the simulator)`,
   ]
   process.stdout.write(`\n${paint(1, lines.map((l) => `  ▸ ${l}`).join('\n'))}\n\n`)
 }
