@@ -1,12 +1,39 @@
 import { t } from './i18n'
 
 export default defineAppConfig({
-  pages: ['pages/index/index'],
+  pages: ['pages/index/index', 'pages/profile/index', 'pages/sessions/index'],
   window: {
     backgroundTextStyle: 'dark',
     backgroundColor: '#f4f5f7',
     navigationBarBackgroundColor: '#f4f5f7',
     navigationBarTitleText: t.app.name,
     navigationBarTextStyle: 'black',
+  },
+  // Icons drawn by scripts/tab-icons.mjs (81x81 PNG, a few hundred bytes each).
+  tabBar: {
+    color: '#8f959e',
+    selectedColor: '#07c160',
+    backgroundColor: '#ffffff',
+    borderStyle: 'white',
+    list: [
+      {
+        pagePath: 'pages/index/index',
+        text: t.tabs.home,
+        iconPath: 'assets/tab/home.png',
+        selectedIconPath: 'assets/tab/home-active.png',
+      },
+      {
+        pagePath: 'pages/profile/index',
+        text: t.tabs.profile,
+        iconPath: 'assets/tab/profile.png',
+        selectedIconPath: 'assets/tab/profile-active.png',
+      },
+      {
+        pagePath: 'pages/sessions/index',
+        text: t.tabs.sessions,
+        iconPath: 'assets/tab/sessions.png',
+        selectedIconPath: 'assets/tab/sessions-active.png',
+      },
+    ],
   },
 })

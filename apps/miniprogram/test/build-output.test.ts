@@ -6,6 +6,8 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
 import path from 'node:path'
 import { parse } from 'acorn'
 import { beforeAll, describe, expect, it } from 'vitest'
+import { devZhCN } from '../src/i18n/dev.zh-CN'
+import { zhCN } from '../src/i18n/zh-CN'
 
 const appDir = path.resolve(__dirname, '..')
 const weappDir = path.join(appDir, 'dist')
@@ -50,6 +52,48 @@ const SERVER_MARKERS: ReadonlyArray<[string, RegExp]> = [
   ['WeChat server API', /jscode2session|session_key|WECHAT_SECRET|DATABASE_URL/],
 ]
 
+/**
+ * The H5 preview bundles the WeChat simulator's client, which validates answers with
+ * zod/mini (`$ZodType`, `ZodMiniObject`, `_zod`). Classic zod, which the API's
+ * validators use, names its classes `ZodError`, `ZodType`, `ZodObject`…: look for those.
+ */
+const H5_SERVER_MARKERS: ReadonlyArray<[string, RegExp]> = SERVER_MARKERS.map(([name, pattern]) => {
+  if (name === 'zod') return ['zod (classic)', /["'`]Zod(?:Error|Type|Object|String)["'`]/]
+  // The simulator client's call counters are named after WeChat's APIs (jscode2session).
+  if (name === 'WeChat server API') return [name, /session_key|WECHAT_SECRET|DATABASE_URL/]
+  return [name, pattern]
+})
+
+/**
+ * The H5-only simulator tooling (src/dev/, @wxapp/wechat-sim): its control paths,
+ * its client, its development appid and the panel's texts.
+ */
+const appTexts = JSON.stringify(zhCN)
+/** The panel's own texts: at least 4 Chinese characters, and not also one of the app's. */
+const DEV_TEXTS: string[] = Object.values(devZhCN)
+  .map((value) => (typeof value === 'function' ? value('') : value))
+  .filter((text) => (text.match(/[\u4e00-\u9fff]/g) ?? []).length >= 4 && !appTexts.includes(text))
+const SIMULATOR_MARKERS: ReadonlyArray<[string, RegExp]> = [
+  [
+    'simulator control path',
+    /\/sim\/(?:login|check-session|expire-session|phone-code|faults|reset)/,
+  ],
+  ['@wxapp/wechat-sim', /wechat-sim|SimControlError|createSimControl|simLoginSource/],
+  ['simulator development appid', /wx_sim_dev_app/],
+  ['simulator settings', /TARO_APP_SIM_URL|TARO_APP_APPID|wxapp\.dev\.sim/],
+  ['zod/mini', /ZodMini|\$Zod|_zod\b/],
+]
+
+/** Text as the minifier may have written it: as is, or with \uXXXX escapes. */
+function containsText(code: string, text: string): boolean {
+  if (code.includes(text)) return true
+  const escaped = text.replace(
+    /[^\x20-\x7e]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  )
+  return code.toLowerCase().includes(escaped.toLowerCase())
+}
+
 function firstMatch(code: string, pattern: RegExp): string | null {
   const match = pattern.exec(code)
   if (!match) return null
@@ -82,8 +126,7 @@ describe('weapp production build (dist/)', () => {
     }
     expect(Array.isArray(appJson.pages)).toBe(true)
     const pages = appJson.pages as string[]
-    expect(pages).toContain('pages/index/index')
-    expect(pages[0]).toBe('pages/index/index')
+    expect(pages).toEqual(['pages/index/index', 'pages/profile/index', 'pages/sessions/index'])
     for (const page of pages) {
       for (const ext of ['.js', '.wxml', '.json']) {
         expect(existsSync(path.join(weappDir, page + ext)), `${page}${ext}`).toBe(true)
@@ -91,6 +134,23 @@ describe('weapp production build (dist/)', () => {
     }
     for (const entry of ['app.js', 'app.wxss', 'base.wxml']) {
       expect(existsSync(path.join(weappDir, entry)), entry).toBe(true)
+    }
+  })
+
+  it('has a tab bar for the three pages, with its icons copied', () => {
+    const appJson = JSON.parse(readFileSync(path.join(weappDir, 'app.json'), 'utf8')) as {
+      tabBar?: { list?: Array<{ pagePath: string; iconPath?: string; selectedIconPath?: string }> }
+    }
+    const list = appJson.tabBar?.list ?? []
+    expect(list.map((item) => item.pagePath)).toEqual([
+      'pages/index/index',
+      'pages/profile/index',
+      'pages/sessions/index',
+    ])
+    for (const item of list) {
+      for (const icon of [item.iconPath, item.selectedIconPath]) {
+        expect(icon && existsSync(path.join(weappDir, icon)), String(icon)).toBe(true)
+      }
     }
   })
 
@@ -120,6 +180,23 @@ describe('weapp production build (dist/)', () => {
       for (const [name, pattern] of SERVER_MARKERS) {
         const hit = firstMatch(code, pattern)
         if (hit) found.push(`${rel(file)}: ${name}: …${hit}…`)
+      }
+    }
+    expect(found, found.join('\n')).toEqual([])
+  })
+
+  it('contains none of the H5 simulator tooling (paths, client, settings, panel texts)', () => {
+    const found: string[] = []
+    const textFiles = files.filter((file) => /\.(js|json|wxml|wxss|wxs)$/.test(file))
+    for (const file of textFiles) {
+      const code = readFileSync(file, 'utf8')
+      for (const [name, pattern] of SIMULATOR_MARKERS) {
+        const hit = firstMatch(code, pattern)
+        if (hit) found.push(`${rel(file)}: ${name}: …${hit}…`)
+      }
+      for (const text of DEV_TEXTS) {
+        if (containsText(code, text))
+          found.push(`${rel(file)}: dev panel text ${JSON.stringify(text)}`)
       }
     }
     expect(found, found.join('\n')).toEqual([])
@@ -182,10 +259,21 @@ describe('H5 production build (dist-h5/)', () => {
     const found: string[] = []
     for (const file of jsFiles) {
       const code = readFileSync(file, 'utf8')
-      for (const [name, pattern] of SERVER_MARKERS) {
-        if (firstMatch(code, pattern)) found.push(`${rel(file)}: ${name}`)
+      for (const [name, pattern] of H5_SERVER_MARKERS) {
+        const hit = firstMatch(code, pattern)
+        if (hit) found.push(`${rel(file)}: ${name}: …${hit}…`)
       }
     }
-    expect(found).toEqual([])
+    expect(found, found.join('\n')).toEqual([])
+  })
+
+  it('carries the simulator tooling that the weapp build leaves out (so that check means something)', () => {
+    const code = jsFiles.map((file) => readFileSync(file, 'utf8')).join('\n')
+    const present = SIMULATOR_MARKERS.filter(([, pattern]) => pattern.test(code)).map(
+      ([name]) => name,
+    )
+    expect(present).toEqual(expect.arrayContaining(['simulator control path', 'zod/mini']))
+    expect(DEV_TEXTS.length).toBeGreaterThan(10)
+    expect(DEV_TEXTS.filter((text) => !containsText(code, text))).toEqual([])
   })
 })

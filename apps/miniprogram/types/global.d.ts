@@ -17,5 +17,9 @@ declare namespace NodeJS {
     TARO_ENV?: 'weapp' | 'h5'
     /** Base URL of the API server (see config/index.ts). */
     TARO_APP_API_URL?: string
+    /** H5 only: base URL of the WeChat simulator (see config/index.ts). */
+    TARO_APP_SIM_URL?: string
+    /** H5 only: the appid the preview logs in as (see config/index.ts). */
+    TARO_APP_APPID?: string
   }
 }

@@ -1,12 +1,16 @@
 /*
  * The typed API client. Types come from @wxapp/api (`import type`: no server code is
  * bundled); requests go through Taro.request (taro-fetch), batched by httpBatchLink.
+ * With a session client, sessionLink logs in before calls and re-logs in once on a
+ * refused token; sessionHeaders sends the token and the appid. The app's shared
+ * instance lives in ./session.ts.
  *
  * Only httpBatchLink / httpLink work here: the streaming and subscription links need
  * TextDecoder, ReadableStream or WebSocket globals that the mini-program lacks.
  */
-import { createTRPCClient, httpBatchLink, type TRPCClientError } from '@trpc/client'
+import { createTRPCClient, httpBatchLink, type TRPCClientError, type TRPCLink } from '@trpc/client'
 import type { AppRouter, RouterInputs, RouterOutputs } from '@wxapp/api'
+import { type SessionClient, sessionHeaders, sessionLink } from '@wxapp/session/client'
 import { TRPC_URL } from './env'
 import { type HeadersInput, normalizeHeaders, type TaroFetch, taroFetch } from './taro-fetch'
 
@@ -19,23 +23,31 @@ export interface ApiClientOptions {
   url?: string
   /** fetch implementation; defaults to taro-fetch (Taro.request). */
   fetch?: TaroFetch
-  /** Extra headers for every request (e.g. `Authorization`), computed per batch. */
+  /** Extra headers for every request, computed per batch. */
   headers?: () => HeadersInput | Promise<HeadersInput>
+  /** Puts every call under this session (login first, one re-login on a refusal). */
+  session?: Pick<
+    SessionClient<unknown>,
+    'appid' | 'token' | 'ensureSession' | 'relogin' | 'peekToken'
+  >
 }
 
 export function createApiClient(options: ApiClientOptions = {}) {
-  return createTRPCClient<AppRouter>({
-    links: [
-      httpBatchLink({
-        url: options.url ?? TRPC_URL,
-        fetch: options.fetch ?? taroFetch,
-        // Keep batched GET URLs short enough for every platform; longer batches split.
-        maxURLLength: 2000,
-        headers: async () => (options.headers ? normalizeHeaders(await options.headers()) : {}),
-      }),
-    ],
+  const { session } = options
+  const auth = session ? sessionHeaders(session) : null
+  const terminating = httpBatchLink({
+    url: options.url ?? TRPC_URL,
+    fetch: options.fetch ?? taroFetch,
+    // Keep batched GET URLs short enough for every platform; longer batches split.
+    maxURLLength: 2000,
+    headers: async (opts) => {
+      const extra = options.headers ? normalizeHeaders(await options.headers()) : {}
+      // The token the sessionLink chose for these operations, not just the current one.
+      return auth ? { ...extra, ...auth(opts) } : extra
+    },
   })
+  const links: TRPCLink<AppRouter>[] = session
+    ? [sessionLink<AppRouter>(session), terminating]
+    : [terminating]
+  return createTRPCClient<AppRouter>({ links })
 }
-
-/** The app's shared client. */
-export const api: ApiClient = createApiClient()

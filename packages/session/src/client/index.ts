@@ -47,3 +47,4 @@ export {
   type SessionUser,
   type StorageOperation,
 } from './session-client'
+export { type SessionAuth, type WithSessionOptions, withSession } from './with-session'

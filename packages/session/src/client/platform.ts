@@ -79,6 +79,10 @@ export function taroLoginSource(taro: TaroLoginApi): WechatLoginSource {
 /**
  * Taro's synchronous storage (wx storage on weapp, localStorage on H5).
  * `getStorageSync` answers `''` for a missing key: read as null.
+ *
+ * On H5, pass an object whose methods call `Taro.getStorageSync(…)` etc.
+ * by name: Taro's H5 build links each API where the code names it, so the
+ * `Taro` object handed over whole lacks them there (seen with Taro 4.2).
  */
 export function taroStorage(taro: TaroStorageApi): KeyValueStorage {
   return {

@@ -1,129 +1,92 @@
-import { Button, Text, View } from '@tarojs/components'
+import { Text, View } from '@tarojs/components'
 import Taro, { usePullDownRefresh } from '@tarojs/taro'
-import type { TRPCProcedureOptions } from '@trpc/client'
-import { useCallback, useEffect, useRef, useState } from 'react'
+import { AccountGate } from '../../components/AccountGate'
+import { Avatar } from '../../components/Avatar'
 import { t } from '../../i18n'
-import { AbortController, type AbortControllerLike } from '../../lib/abort-controller'
-import { API_URL } from '../../lib/env'
-import { formatDateTime } from '../../lib/format'
-import { api, type RouterOutputs } from '../../lib/trpc'
+import { refreshUser, useAccount } from '../../lib/account'
+import { formatDate } from '../../lib/format'
+import type { User } from '../../lib/session'
 import './index.css'
 
-type Ping = RouterOutputs['system']['ping']
+function goTab(url: string) {
+  Taro.switchTab({ url }).catch(() => {})
+}
 
-type Status =
-  | { kind: 'loading' }
-  | { kind: 'connected'; ping: Ping; latencyMs: number }
-  | { kind: 'error'; detail: string }
+function Welcome({ user }: { user: User }) {
+  return (
+    <>
+      <View id="home-user" className="card home-hero">
+        <Avatar id="home-avatar" url={user.avatarUrl} size="lg" />
+        <View className="home-hero__text">
+          <Text className="home-hero__greeting">{t.home.greeting}</Text>
+          <Text id="home-nickname" className="home-hero__name">
+            {user.nickname || t.common.defaultNickname}
+          </Text>
+          <View className="home-hero__meta">
+            <Text id="home-status" className="badge badge--success">
+              {t.home.loggedInBadge}
+            </Text>
+            <Text className="home-hero__since">
+              {t.home.memberSince(formatDate(user.createdAt))}
+            </Text>
+          </View>
+        </View>
+      </View>
 
-/** True for an abort (ours, on unmount or a newer load), even when tRPC wrapped it. */
-function isAbortError(error: unknown): boolean {
-  let current = error
-  for (let depth = 0; current instanceof Error && depth < 4; depth++) {
-    if (current.name === 'AbortError') return true
-    current = current.cause
-  }
-  return false
+      <View className="card home-links">
+        <View
+          id="home-edit-profile"
+          className="home-link"
+          onClick={() => goTab('/pages/profile/index')}
+        >
+          <View className="home-link__text">
+            <Text className="home-link__title">{t.home.editProfile}</Text>
+            <Text className="home-link__hint">{t.home.editProfileHint}</Text>
+          </View>
+          <Text className="home-link__chevron">›</Text>
+        </View>
+        <View
+          id="home-devices"
+          className="home-link"
+          onClick={() => goTab('/pages/sessions/index')}
+        >
+          <View className="home-link__text">
+            <Text className="home-link__title">{t.home.devices}</Text>
+            <Text className="home-link__hint">
+              {user.phoneNumber ? t.home.phoneBound(user.phoneNumber) : t.home.devicesHint}
+            </Text>
+          </View>
+          <Text className="home-link__chevron">›</Text>
+        </View>
+      </View>
+    </>
+  )
 }
 
 export default function Index() {
-  const [status, setStatus] = useState<Status>({ kind: 'loading' })
-  const inFlight = useRef<AbortControllerLike | null>(null)
-
-  const load = useCallback(async () => {
-    inFlight.current?.abort()
-    const controller = new AbortController()
-    inFlight.current = controller
-    setStatus({ kind: 'loading' })
-    const started = Date.now()
-    try {
-      const ping = await api.system.ping.query(undefined, {
-        // The shim's signal stands in for the DOM type tRPC declares.
-        signal: controller.signal as TRPCProcedureOptions['signal'],
-      })
-      if (inFlight.current !== controller) return
-      setStatus({ kind: 'connected', ping, latencyMs: Date.now() - started })
-    } catch (error) {
-      if (inFlight.current !== controller || isAbortError(error)) return
-      setStatus({ kind: 'error', detail: error instanceof Error ? error.message : String(error) })
-    } finally {
-      if (inFlight.current === controller) inFlight.current = null
-    }
-  }, [])
-
-  useEffect(() => {
-    void load()
-    return () => inFlight.current?.abort()
-  }, [load])
+  const account = useAccount()
 
   usePullDownRefresh(() => {
     // No Promise#finally: it is ES2018 and older WeChat clients lack it.
     const stop = () => Taro.stopPullDownRefresh()
-    load().then(stop, stop)
+    refreshUser().then(stop, stop)
   })
 
   return (
-    <View className="home">
-      <View className="home__hero">
-        <Text className="home__title">{t.home.heroTitle}</Text>
-        <Text className="home__subtitle">{t.home.heroSubtitle}</Text>
-      </View>
-
-      <View className="card">
-        <View className="card__header">
-          <Text className="card__title">{t.home.statusCardTitle}</Text>
-          <View className={`badge badge--${status.kind}`}>
-            <View className="badge__dot" />
-            <Text className="badge__text">
-              {status.kind === 'loading'
-                ? t.home.connecting
-                : status.kind === 'connected'
-                  ? t.home.connected
-                  : t.home.unreachable}
-            </Text>
-          </View>
-        </View>
-
-        {status.kind === 'loading' && (
-          <View className="card__body card__body--center">
-            <View className="spinner" />
-          </View>
-        )}
-
-        {status.kind === 'connected' && (
-          <View className="card__body">
-            <View className="row">
-              <Text className="row__label">{t.home.serverTime}</Text>
-              <Text className="row__value">{formatDateTime(status.ping.serverTime)}</Text>
-            </View>
-            <View className="row">
-              <Text className="row__label">{t.home.latency}</Text>
-              <Text className="row__value">{t.home.latencyValue(status.latencyMs)}</Text>
-            </View>
-            <Button className="btn btn--secondary" onClick={() => void load()}>
-              {t.home.refresh}
-            </Button>
-          </View>
-        )}
-
-        {status.kind === 'error' && (
-          <View className="card__body">
-            <Text className="card__hint">{t.home.unreachableHint}</Text>
-            {process.env.NODE_ENV !== 'production' && (
-              <Text className="card__detail">{status.detail}</Text>
-            )}
-            <Button className="btn btn--primary" onClick={() => void load()}>
-              {t.home.retry}
-            </Button>
-          </View>
-        )}
-      </View>
-
-      <View className="home__footer">
-        <Text className="home__footer-text">
-          {t.home.apiUrl}：{API_URL}
+    <View className="page home">
+      <View className="home__header">
+        <Text className="home__title">{t.app.name}</Text>
+        <Text className="home__subtitle">
+          {account.status === 'loading'
+            ? t.home.loggingInHint
+            : account.status === 'ready'
+              ? t.home.welcome
+              : t.home.tagline}
         </Text>
       </View>
+      <AccountGate page="home" account={account}>
+        {(user) => <Welcome user={user} />}
+      </AccountGate>
     </View>
   )
 }

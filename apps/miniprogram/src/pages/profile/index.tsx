@@ -1,0 +1,260 @@
+import { Button, Input, Text, View } from '@tarojs/components'
+import Taro from '@tarojs/taro'
+import { useEffect, useState } from 'react'
+import { AccountGate } from '../../components/AccountGate'
+import { Avatar } from '../../components/Avatar'
+import { disabledProps } from '../../components/disabled'
+import { Spinner } from '../../components/StateViews'
+import { t } from '../../i18n'
+import { setUser, useAccount } from '../../lib/account'
+import { describeError, fieldErrorsOf, nicknameMessage } from '../../lib/errors'
+import { h5PhoneCode } from '../../lib/platform'
+import { api, type User } from '../../lib/session'
+import { uploadAvatar } from '../../lib/upload'
+import './index.css'
+
+const isH5 = process.env.TARO_ENV === 'h5'
+
+interface AvatarState {
+  uploading: boolean
+  /** The chosen image, shown while it uploads. */
+  preview: string | null
+  error: string | null
+}
+
+interface Notice {
+  kind: 'success' | 'error' | 'info'
+  text: string
+}
+
+/** A user who cancels a picker is no error to show. */
+function isCancel(error: unknown): boolean {
+  const errMsg = error && typeof error === 'object' ? (error as { errMsg?: unknown }).errMsg : null
+  return typeof errMsg === 'string' && /cancel/i.test(errMsg)
+}
+
+function AvatarSection({ user }: { user: User }) {
+  const [state, setState] = useState<AvatarState>({ uploading: false, preview: null, error: null })
+
+  // chooseAvatar / chooseImage give a temporary local file: upload it, then save its URL.
+  const change = async (filePath: string) => {
+    setState({ uploading: true, preview: filePath, error: null })
+    try {
+      const url = await uploadAvatar(filePath)
+      setUser(await api.user.updateProfile.mutate({ avatarUrl: url }))
+      setState({ uploading: false, preview: null, error: null })
+      Taro.showToast({ title: t.profile.avatarUpdated, icon: 'success' })
+    } catch (error) {
+      const fields = fieldErrorsOf(error)
+      const message = fields.avatarUrl ? t.fieldErrors.avatarInvalid : describeError(error).message
+      setState({ uploading: false, preview: null, error: message })
+    }
+  }
+
+  // H5 has no chooseAvatar button: pick a file instead.
+  const chooseInBrowser = () => {
+    Taro.chooseImage({ count: 1, sizeType: ['compressed'], sourceType: ['album', 'camera'] }).then(
+      (result) => {
+        const path = result.tempFilePaths[0]
+        if (path) void change(path)
+        // Taro drops a file the browser cannot decode as an image.
+        else
+          setState({
+            uploading: false,
+            preview: null,
+            error: t.errors.UPLOAD_UNSUPPORTED_TYPE ?? '',
+          })
+      },
+      (error: unknown) => {
+        if (!isCancel(error)) setState({ ...state, error: describeError(error).message })
+      },
+    )
+  }
+
+  return (
+    <View className="card profile-avatar">
+      <Button
+        id="profile-avatar"
+        {...disabledProps(state.uploading, 'profile-avatar__picker')}
+        openType={isH5 ? undefined : 'chooseAvatar'}
+        onChooseAvatar={(event) => {
+          const { avatarUrl } = event.detail as { avatarUrl?: unknown }
+          if (typeof avatarUrl === 'string' && avatarUrl) void change(avatarUrl)
+        }}
+        onClick={isH5 ? chooseInBrowser : undefined}
+      >
+        <Avatar url={state.preview ?? user.avatarUrl} size="xl" />
+        <View className="profile-avatar__badge">
+          <Text className="profile-avatar__badge-text">+</Text>
+        </View>
+      </Button>
+      {state.uploading ? (
+        <View id="avatar-uploading" className="profile-avatar__status">
+          <Spinner small />
+          <Text className="profile-avatar__hint">{t.profile.uploading}</Text>
+        </View>
+      ) : (
+        <Text className="profile-avatar__hint">{t.profile.changeAvatar}</Text>
+      )}
+      {state.error && (
+        <Text id="avatar-error" className="field__error">
+          {state.error}
+        </Text>
+      )}
+    </View>
+  )
+}
+
+function NicknameSection({ user }: { user: User }) {
+  const saved = user.nickname ?? ''
+  const [draft, setDraft] = useState(saved)
+  const [saving, setSaving] = useState(false)
+  const [fieldError, setFieldError] = useState<string | null>(null)
+  const [formError, setFormError] = useState<string | null>(null)
+
+  // Another user (or a save elsewhere) replaces the draft.
+  useEffect(() => {
+    setDraft(saved)
+    setFieldError(null)
+  }, [saved])
+
+  const save = async () => {
+    setSaving(true)
+    setFieldError(null)
+    setFormError(null)
+    try {
+      const updated = await api.user.updateProfile.mutate({ nickname: draft })
+      setUser(updated)
+      Taro.showToast({ title: t.common.saved, icon: 'success' })
+    } catch (error) {
+      // The server's rules decide: show its verdict next to the field.
+      const fields = fieldErrorsOf(error)
+      if (fields.nickname) setFieldError(nicknameMessage(fields.nickname))
+      else setFormError(describeError(error).message)
+    } finally {
+      setSaving(false)
+    }
+  }
+
+  const onValue = (value: string) => {
+    setDraft(value)
+    if (fieldError) setFieldError(null)
+  }
+
+  return (
+    <View className="card profile-form">
+      <Text className="profile-form__label">{t.profile.nickname}</Text>
+      <Input
+        id="nickname-input"
+        className={
+          fieldError ? 'profile-form__input profile-form__input--error' : 'profile-form__input'
+        }
+        // WeChat offers the user's nickname above the keyboard for type="nickname".
+        type={isH5 ? 'text' : 'nickname'}
+        value={draft}
+        placeholder={t.profile.nicknamePlaceholder}
+        onInput={(event) => onValue(event.detail.value)}
+        // Picking the WeChat nickname may fire only blur/change, not input.
+        onBlur={(event) => onValue(event.detail.value)}
+        onConfirm={() => void save()}
+      />
+      {fieldError && (
+        <Text id="nickname-error" className="field__error">
+          {fieldError}
+        </Text>
+      )}
+      <Button
+        id="profile-save"
+        {...disabledProps(saving || draft === saved, 'btn btn--primary profile-form__save')}
+        onClick={() => void save()}
+      >
+        {saving ? t.profile.saving : t.profile.save}
+      </Button>
+      {formError && (
+        <Text id="profile-error" className="field__error profile-form__error">
+          {formError}
+        </Text>
+      )}
+    </View>
+  )
+}
+
+function PhoneSection({ user }: { user: User }) {
+  const [binding, setBinding] = useState(false)
+  const [notice, setNotice] = useState<Notice | null>(null)
+
+  const bind = async (code: string) => {
+    setBinding(true)
+    setNotice(null)
+    try {
+      await api.user.bindPhone.mutate({ code })
+      setUser(await api.user.me.query())
+      setNotice({ kind: 'success', text: t.profile.phoneBound })
+    } catch (error) {
+      // Today the server answers a typed 501 (PHONE_BINDING_UNAVAILABLE): say so.
+      setNotice({ kind: 'error', text: describeError(error).message })
+    } finally {
+      setBinding(false)
+    }
+  }
+
+  const onBrowserClick = () => {
+    setBinding(true)
+    h5PhoneCode().then(
+      (code) => void bind(code),
+      (error: unknown) => {
+        setBinding(false)
+        setNotice({ kind: 'error', text: describeError(error).message })
+      },
+    )
+  }
+
+  return (
+    <View className="card profile-phone">
+      <View className="row">
+        <Text className="row__label">{t.profile.phone}</Text>
+        <Text id="profile-phone" className="row__value">
+          {user.phoneNumber ?? t.profile.phoneUnbound}
+        </Text>
+      </View>
+      <Button
+        id="bind-phone"
+        {...disabledProps(binding, 'btn btn--secondary profile-phone__bind')}
+        openType={isH5 ? undefined : 'getPhoneNumber'}
+        onGetPhoneNumber={(event) => {
+          const { code } = event.detail
+          if (code) void bind(code)
+          else setNotice({ kind: 'info', text: t.profile.phoneCancelled })
+        }}
+        onClick={isH5 ? onBrowserClick : undefined}
+      >
+        {binding ? t.profile.binding : t.profile.bindPhone}
+      </Button>
+      {notice && (
+        <Text
+          id="phone-message"
+          className={`profile-phone__notice profile-phone__notice--${notice.kind}`}
+        >
+          {notice.text}
+        </Text>
+      )}
+    </View>
+  )
+}
+
+export default function Profile() {
+  const account = useAccount()
+  return (
+    <View className="page profile">
+      <AccountGate page="profile" account={account}>
+        {(user) => (
+          <>
+            <AvatarSection user={user} />
+            <NicknameSection user={user} />
+            <PhoneSection user={user} />
+          </>
+        )}
+      </AccountGate>
+    </View>
+  )
+}

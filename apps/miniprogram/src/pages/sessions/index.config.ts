@@ -1,0 +1,6 @@
+import { t } from '../../i18n'
+
+export default definePageConfig({
+  navigationBarTitleText: t.sessions.navigationTitle,
+  enablePullDownRefresh: true,
+})
