@@ -21,7 +21,10 @@ const apiUrl = process.env.TARO_APP_API_URL ?? `http://127.0.0.1:${serverPort}`
 // Real credentials in the environment mean real WeChat; without them the
 // server logs users in through the local simulator's development app.
 const realWechat = Boolean(process.env.WECHAT_APPID && process.env.WECHAT_SECRET)
-const SIM_DEV_APP = { WECHAT_APPID: 'wx_sim_dev_app', WECHAT_SECRET: 'sim_dev_secret_0123456789abcdef' }
+const SIM_DEV_APP = {
+  WECHAT_APPID: 'wx_sim_dev_app',
+  WECHAT_SECRET: 'sim_dev_secret_0123456789abcdef',
+}
 
 const parts = [
   ...(realWechat

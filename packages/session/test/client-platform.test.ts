@@ -1,9 +1,7 @@
 /*
  * The platform adapters with fake Taro objects (shaped as Taro 4 behaves on
- * weapp and in H5 builds), and the simulator source against a local HTTP stub.
+ * weapp and in H5 builds).
  */
-import { createServer } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { describe, expect, it } from 'vitest'
 import {
   createSessionClient,
