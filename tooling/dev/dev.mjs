@@ -7,7 +7,7 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { stripVTControlCharacters } from 'node:util'
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..')
+const root = join(dirname(fileURLToPath(import.meta.url)), '../..')
 const color = process.stdout.isTTY && !process.env.NO_COLOR
 const paint = (code, text) => (color ? `\x1b[${code}m${text}\x1b[0m` : text)
 const LEVELS = { 10: 'trace', 20: 'debug', 30: 'info', 40: 'warn', 50: 'error', 60: 'fatal' }
@@ -121,7 +121,8 @@ const generated = spawnSync('pnpm', ['--filter', '@wxapp/db', 'generate'], {
 if (generated.status !== 0) process.exit(generated.status ?? 1)
 
 let stopping = false
-const children = new Map()
+/** Each part's process group id (the pid of the pnpm process that leads it). */
+const started = new Map()
 
 for (const part of parts) {
   const child = spawn('pnpm', part.args, {
@@ -130,7 +131,7 @@ for (const part of parts) {
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
   })
-  children.set(part.name, child)
+  started.set(part.name, child.pid)
   const print = (raw) => {
     const line = withoutProgress(raw)
     if (line === null) return
@@ -139,11 +140,22 @@ for (const part of parts) {
       const { url } = JSON.parse(line)
       banner(url)
     }
+    // A fatal log line means the process is gone, though `tsx watch` (which
+    // restarts it on the next save) keeps running: say so plainly.
+    if (line.startsWith('{"level":60')) {
+      log(
+        part.name,
+        31,
+        paint(
+          31,
+          `✖ ${part.name} crashed (above); the other parts keep running. Save a file to restart it, Ctrl-C to stop all.`,
+        ),
+      )
+    }
   }
   onLines(child.stdout, print)
   onLines(child.stderr, print)
   child.on('exit', (code, signal) => {
-    children.delete(part.name)
     if (stopping) return
     log(
       part.name,
@@ -170,29 +182,41 @@ function banner(serverUrl) {
   process.stdout.write(`\n${paint(1, lines.map((l) => `  ▸ ${l}`).join('\n'))}\n\n`)
 }
 
+/** True while any process of the part's group (pnpm, tsx, node…) is alive. */
+function groupAlive(pid) {
+  try {
+    process.kill(-pid, 0)
+    return true
+  } catch {
+    return false
+  }
+}
+
+function signalGroup(pid, signal) {
+  try {
+    process.kill(-pid, signal)
+  } catch {}
+}
+
 function stopAll(signal) {
   if (stopping) return
   stopping = true
   process.stdout.write(`\n${paint(1, `stopping (${signal})…`)}\n`)
-  for (const child of children.values()) {
-    try {
-      process.kill(-child.pid, 'SIGTERM')
-    } catch {}
-  }
+  // Every part was started in a process group of its own: signal the whole
+  // group, and wait until no process of any group is left.
+  const groups = parts.map((p) => started.get(p.name)).filter(Boolean)
+  for (const pid of groups) signalGroup(pid, 'SIGTERM')
   const force = setTimeout(() => {
-    for (const child of children.values()) {
-      try {
-        process.kill(-child.pid, 'SIGKILL')
-      } catch {}
-    }
+    for (const pid of groups) signalGroup(pid, 'SIGKILL')
   }, 10_000)
   force.unref()
   const check = setInterval(() => {
-    if (children.size === 0) {
+    if (groups.every((pid) => !groupAlive(pid))) {
       clearInterval(check)
+      process.stdout.write(`${paint(1, 'stopped')}\n`)
       process.exit(0)
     }
-  }, 50)
+  }, 100)
 }
 
 process.on('SIGINT', () => stopAll('SIGINT'))
