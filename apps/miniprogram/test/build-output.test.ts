@@ -81,6 +81,8 @@ const SIMULATOR_MARKERS: ReadonlyArray<[string, RegExp]> = [
   ['@wxapp/wechat-sim', /wechat-sim|SimControlError|createSimControl|simLoginSource/],
   ['simulator development appid', /wx_sim_dev_app/],
   ['simulator settings', /TARO_APP_SIM_URL|TARO_APP_APPID|wxapp\.dev\.sim/],
+  // src/lib/env.ts: the H5 page's runtime configuration (reader and validator).
+  ['H5 runtime configuration', /__WXAPP_CONFIG__/],
   ['zod/mini', /ZodMini|\$Zod|_zod\b/],
 ]
 
@@ -272,7 +274,9 @@ describe('H5 production build (dist-h5/)', () => {
     const present = SIMULATOR_MARKERS.filter(([, pattern]) => pattern.test(code)).map(
       ([name]) => name,
     )
-    expect(present).toEqual(expect.arrayContaining(['simulator control path', 'zod/mini']))
+    expect(present).toEqual(
+      expect.arrayContaining(['simulator control path', 'zod/mini', 'H5 runtime configuration']),
+    )
     expect(DEV_TEXTS.length).toBeGreaterThan(10)
     expect(DEV_TEXTS.filter((text) => !containsText(code, text))).toEqual([])
   })

@@ -1,4 +1,12 @@
 export {
+  compareThirds,
+  type MemoryProbe,
+  type MemorySample,
+  memoryProbe,
+  residentBytes,
+} from './memory'
+export { type PrivatePostgres, startPrivatePostgres } from './postgres'
+export {
   freePort,
   type LogLine,
   parseLogLines,
@@ -15,3 +23,4 @@ export {
   simulatorEntry,
   startSimulator,
 } from './simulator'
+export { type StaticServer, startStaticServer } from './static'

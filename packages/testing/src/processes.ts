@@ -88,16 +88,18 @@ export async function freePort(): Promise<number> {
 }
 
 /**
- * Starts a Node entry point on a free loopback port (passed as PORT, with
- * HOST=127.0.0.1) and waits until GET `readyPath` answers 2xx.
+ * Starts a Node entry point on a free loopback port, or `port` (passed as
+ * PORT, with HOST=127.0.0.1), and waits until GET `readyPath` answers 2xx.
  */
 export async function startNodeProcess(opts: {
   entry: string
   env: Record<string, string>
   readyPath: string
   timeoutMs?: number
+  /** Listen on this port instead of a free one (a restart on the address clients know). */
+  port?: number
 }): Promise<RunningProcess> {
-  const port = await freePort()
+  const port = opts.port ?? (await freePort())
   const url = `http://127.0.0.1:${port}`
   const { child, output } = spawnNode(opts.entry, {
     HOST: '127.0.0.1',

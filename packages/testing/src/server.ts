@@ -24,16 +24,21 @@ const defaults: Record<string, string> = {
   LOGIN_RATE_LIMIT_PER_USER: '0',
 }
 
-/** The built API server on a free loopback port; `env` adds to or overrides the defaults. */
+/**
+ * The built API server on a free loopback port (or `opts.port`, to restart it
+ * where its clients look); `env` adds to or overrides the defaults.
+ */
 export function startApiServer(
   env: Record<string, string>,
   timeoutMs?: number,
+  opts: { port?: number } = {},
 ): Promise<RunningProcess> {
   return startNodeProcess({
     entry: serverEntry,
     env: { ...defaults, ...env },
     readyPath: '/healthz',
     timeoutMs,
+    ...opts,
   })
 }
 

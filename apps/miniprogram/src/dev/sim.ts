@@ -9,15 +9,19 @@
  */
 import type { WechatLoginSource } from '@wxapp/session/client'
 import { createSimControl, SIM_DEV_APPID, simLoginSource } from '@wxapp/wechat-sim/client'
+import { h5RuntimeConfig } from '../lib/env'
 
-/** The simulator's base URL: TARO_APP_SIM_URL at build time. */
-export const SIM_URL: string = (process.env.TARO_APP_SIM_URL || 'http://127.0.0.1:4000').replace(
-  /\/+$/,
-  '',
-)
+/** The simulator's base URL: the page's `simUrl`, else TARO_APP_SIM_URL at build time. */
+export const SIM_URL: string =
+  h5RuntimeConfig.simUrl ??
+  (process.env.TARO_APP_SIM_URL || 'http://127.0.0.1:4000').replace(/\/+$/, '')
 
-/** The simulated mini-program: TARO_APP_APPID at build time, else the simulator's dev app. */
-export const SIM_APPID: string = process.env.TARO_APP_APPID || SIM_DEV_APPID
+/**
+ * The simulated mini-program: the page's `appid`, else TARO_APP_APPID at build time, else
+ * the simulator's dev app.
+ */
+export const SIM_APPID: string =
+  h5RuntimeConfig.appid ?? (process.env.TARO_APP_APPID || SIM_DEV_APPID)
 
 const USER_KEY = 'wxapp.dev.simUser'
 const PHONE_KEY = 'wxapp.dev.simPhone'

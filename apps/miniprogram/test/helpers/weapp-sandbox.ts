@@ -11,9 +11,9 @@
  * plain data tree, from which tests read texts and tap nodes (by class or by id).
  */
 import fs from 'node:fs'
-import http from 'node:http'
 import path from 'node:path'
 import vm from 'node:vm'
+import { type WxRequestOption, wxRequestOverHttp } from './wx-request'
 
 type Json = Record<string, unknown>
 
@@ -152,60 +152,14 @@ export function createWeappSandbox(distDir: string, options: SandboxOptions): Sa
     showToast(option: Callbacks) {
       answer(option, true, { errMsg: 'showToast:ok' })
     },
-    request(option: {
-      url: string
-      method?: string
-      header?: Record<string, string>
-      data?: unknown
-      dataType?: string
-      success?: (result: Json) => void
-      fail?: (result: Json) => void
-      complete?: (result: Json) => void
-    }) {
+    request(option: WxRequestOption) {
       const method = option.method ?? 'GET'
       const header = option.header ?? {}
       requests.push({ url: option.url, method, header, dataType: option.dataType })
       bodies.push(typeof option.data === 'string' ? option.data : undefined)
       const original = new URL(option.url)
       const target = new URL(original.pathname + original.search, apiOrigin)
-      let aborted = false
-      const headers = { ...header, 'x-test-sandbox': id }
-      const req = http.request(target, { method, headers }, (res) => {
-        const chunks: Buffer[] = []
-        res.on('data', (chunk: Buffer) => chunks.push(chunk))
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8')
-          let data: unknown = text
-          if ((option.dataType ?? 'json') === 'json') {
-            try {
-              data = JSON.parse(text)
-            } catch {
-              data = text
-            }
-          }
-          const result = {
-            statusCode: res.statusCode,
-            data,
-            header: res.headers,
-            errMsg: 'request:ok',
-          }
-          option.success?.(result)
-          option.complete?.(result)
-        })
-      })
-      req.on('error', (error) => {
-        const result = { errMsg: aborted ? 'request:fail abort' : `request:fail ${error.message}` }
-        option.fail?.(result)
-        option.complete?.(result)
-      })
-      if (typeof option.data === 'string') req.write(option.data)
-      req.end()
-      return {
-        abort() {
-          aborted = true
-          req.destroy()
-        },
-      }
+      return wxRequestOverHttp(option, target, { 'x-test-sandbox': id })
     },
     getSystemInfoSync: () => ({
       platform: 'devtools',

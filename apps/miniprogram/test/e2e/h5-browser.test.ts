@@ -1,0 +1,316 @@
+/*
+ * The production H5 build (dist-h5/) in Debian's Chromium, against the real API server
+ * and the real WeChat simulator, as a person would use it: launch, profile edits, an
+ * expired WeChat session, logging out everywhere, a validation error.
+ *
+ * dist-h5/ bakes TARO_APP_API_URL / TARO_APP_SIM_URL at build time; this test serves it
+ * from a small static server that puts `window.__WXAPP_CONFIG__` (src/lib/env.ts) into
+ * index.html, pointing the app at this run's ports. Every test opens its own browser
+ * context (fresh storage) as its own simulated WeChat user, and counts the login codes
+ * WeChat exchanged (the simulator's jscode2session statistics).
+ *
+ * Screenshots of each state go to <repo>/artifacts/screenshots/h5-*.png; with
+ * UPDATE_SCREENSHOTS=1 the home page is also copied to docs/screenshots/home.png.
+ */
+import { existsSync, readdirSync } from 'node:fs'
+import path from 'node:path'
+import { type StaticServer, startStaticServer } from '@wxapp/testing'
+import type { Browser, BrowserContext, Page } from 'playwright-core'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { devZhCN } from '../../src/i18n/dev.zh-CN'
+import { zhCN } from '../../src/i18n/zh-CN'
+import { clearScreenshots, launchChromium, publishScreenshot, screenshot } from './browser'
+import { gradientPng } from './png'
+import { Cleanup, type Stack, startStack } from './stack'
+
+const h5Dir = path.resolve(__dirname, '../../dist-h5')
+const SIM_USER_KEY = 'wxapp.dev.simUser'
+/** Waits for a state the app reaches by itself (a login, an upload) on a loaded machine. */
+const STATE_TIMEOUT = 30_000
+
+const cleanup = new Cleanup()
+let stack: Stack
+let site: StaticServer
+let browser: Browser
+/** What the static server writes into index.html; set once the API server is up. */
+let runtimeConfig: Record<string, string> = {}
+
+const contexts: BrowserContext[] = []
+const openPages = new Map<string, Page>()
+let pageErrors: string[] = []
+
+beforeAll(async () => {
+  if (
+    !existsSync(path.join(h5Dir, 'index.html')) ||
+    readdirSync(path.join(h5Dir, 'js')).some((file) => file.endsWith('.map'))
+  ) {
+    throw new Error(
+      'dist-h5/ is missing or holds a development build: run `pnpm --filter @wxapp/miniprogram build:h5` first.',
+    )
+  }
+  await clearScreenshots('h5-')
+  site = await startStaticServer({
+    root: h5Dir,
+    headHtml: () =>
+      `<script>window.__WXAPP_CONFIG__ = ${JSON.stringify(runtimeConfig).replace(/</g, '\\u003c')}</script>`,
+  })
+  cleanup.add('static server', () => site.stop())
+  stack = await startStack(cleanup, { corsOrigins: [site.url] })
+  runtimeConfig = { apiUrl: stack.api.url, simUrl: stack.sim.url, appid: stack.appid }
+  browser = await launchChromium()
+  cleanup.add('browser', () => browser.close())
+})
+
+afterEach(async ({ task }) => {
+  // What a failed test's pages showed, before they close.
+  if (task.result?.state === 'fail') {
+    for (const [user, page] of openPages) {
+      await screenshot(page, `h5-FAILED-${user}`).catch(() => {})
+    }
+    console.error(`static server, last requests:\n${site?.requests().slice(-10).join('\n')}`)
+  }
+  openPages.clear()
+  for (const context of contexts.splice(0)) await context.close().catch(() => {})
+  pageErrors = []
+})
+
+afterAll(() => cleanup.run())
+
+/**
+ * A fresh browser (own storage) as simulated WeChat user `user`, phone-sized, with the
+ * app loaded. After a failed test, what the page showed is saved as a screenshot.
+ */
+async function openApp(user: string): Promise<Page> {
+  const context = await browser.newContext({
+    viewport: { width: 390, height: 844 },
+    deviceScaleFactor: 2,
+    isMobile: true,
+    hasTouch: true,
+    locale: 'zh-CN',
+  })
+  contexts.push(context)
+  context.setDefaultTimeout(STATE_TIMEOUT)
+  context.setDefaultNavigationTimeout(STATE_TIMEOUT)
+  // The simulated WeChat user of this browser (src/dev/sim.ts reads it at login).
+  await context.addInitScript({
+    content: `localStorage.getItem(${JSON.stringify(SIM_USER_KEY)}) || localStorage.setItem(${JSON.stringify(SIM_USER_KEY)}, ${JSON.stringify(user)})`,
+  })
+  const page = await context.newPage()
+  page.on('pageerror', (error) => pageErrors.push(`${user}: ${error.message}`))
+  openPages.set(user, page)
+  await page.goto(site.url)
+  return page
+}
+
+/** Waits for the home page's logged-in card. */
+async function homeReady(page: Page): Promise<void> {
+  await page.locator('#home-user').waitFor({ state: 'visible', timeout: STATE_TIMEOUT })
+}
+
+const text = async (page: Page, selector: string) =>
+  ((await page.locator(selector).first().textContent()) ?? '').trim()
+
+/** The `src` of the first <img> inside `selector` (Taro's Image renders one). */
+const imageSrc = (page: Page, selector: string) =>
+  page
+    .locator(`${selector} img`)
+    .first()
+    .getAttribute('src', { timeout: 1000 })
+    .catch(() => null)
+
+/** Whether the first <img> inside `selector` has loaded and decoded. */
+const imageLoaded = (page: Page, selector: string) =>
+  page
+    .locator(`${selector} img`)
+    .first()
+    .evaluate((img) => {
+      const image = img as unknown as { complete: boolean; naturalWidth: number }
+      return image.complete && image.naturalWidth > 0
+    })
+    .catch(() => false)
+
+/** Waits until no toast (Taro.showToast, 1.5 s) covers the page, for a clean screenshot. */
+async function toastsGone(page: Page): Promise<void> {
+  // Taro's toast box is fixed-positioned inside .taro__toast, which is display:none once hidden.
+  const hidden = `[...document.querySelectorAll('.taro__toast')].every(
+    (toast) => getComputedStyle(toast).display === 'none'
+  )`
+  await expect.poll(() => page.evaluate(hidden), { timeout: STATE_TIMEOUT }).toBe(true)
+}
+
+async function switchTab(page: Page, label: string): Promise<void> {
+  await page.locator('.weui-tabbar__item', { hasText: label }).click()
+}
+
+describe('H5 preview in Chromium, real API server and WeChat simulator', () => {
+  it('first launch: logs in through WeChat (one code exchanged) and shows the user', async () => {
+    const before = await stack.codesExchanged()
+    // WeChat answers slowly this once, so the loading state stays long enough to see.
+    await stack.control.faults({ path: '/sns/jscode2session', delayMs: 3000, count: 1 })
+    const page = await openApp('h5-first')
+
+    await page.locator('#home-loading').waitFor({ state: 'visible' })
+    expect(await text(page, '#home-loading')).toContain(zhCN.common.loggingIn)
+    await screenshot(page, 'h5-01-home-loading')
+
+    await homeReady(page)
+    expect(await text(page, '#home-nickname')).toBe(zhCN.common.defaultNickname)
+    expect(await text(page, '#home-status')).toBe(zhCN.home.loggedInBadge)
+    expect(await stack.codesExchanged()).toBe(before + 1)
+    await screenshot(page, 'h5-02-home-logged-in')
+
+    // The simulator panel says the same, and who the simulated WeChat user is.
+    await page.locator('#dev-panel-toggle').click()
+    await page.locator('#dev-panel').waitFor({ state: 'visible' })
+    expect(await text(page, '#dev-sim-user')).toBe('h5-first')
+    expect(await text(page, '#dev-login-status')).toBe(devZhCN.statusReady)
+    await screenshot(page, 'h5-03-dev-panel')
+    expect(pageErrors).toEqual([])
+  })
+
+  it('profile: nickname and avatar saved, kept after a reload that exchanges no new code', async () => {
+    const page = await openApp('h5-profile')
+    await homeReady(page)
+    const codes = await stack.codesExchanged()
+
+    await page.locator('#home-edit-profile').click()
+    const input = page.locator('#nickname-input input')
+    await input.waitFor({ state: 'visible' })
+    await input.fill('小程序测试员')
+    await page.locator('#profile-save').click()
+    // Saved: every page shows the new nickname (one store), the button rests.
+    await expect
+      .poll(() => text(page, '#home-nickname'), { timeout: STATE_TIMEOUT })
+      .toBe('小程序测试员')
+    await expect
+      .poll(() => page.locator('#profile-save').getAttribute('disabled'), {
+        timeout: STATE_TIMEOUT,
+      })
+      .not.toBeNull()
+
+    // H5 has no chooseAvatar button: the avatar is picked with a file chooser.
+    const chooser = page.waitForEvent('filechooser')
+    await page.locator('#profile-avatar').click()
+    await (await chooser).setFiles({
+      name: 'avatar.png',
+      mimeType: 'image/png',
+      buffer: gradientPng(),
+    })
+    await expect
+      .poll(() => imageSrc(page, '#profile-avatar'), { timeout: STATE_TIMEOUT })
+      .toMatch(new RegExp(`^${stack.api.url}/uploads/avatars/[0-9a-f]{64}\\.png$`))
+    const avatarUrl = await imageSrc(page, '#profile-avatar')
+    await expect.poll(() => imageLoaded(page, '#profile-avatar')).toBe(true)
+    expect(await page.locator('#avatar-error').count()).toBe(0)
+    await toastsGone(page)
+    await screenshot(page, 'h5-04-profile-edited')
+
+    // A relaunch (on the profile page, where the browser was): the stored token and a
+    // valid WeChat session, no new code.
+    await page.reload()
+    await expect
+      .poll(() => input.inputValue().catch(() => ''), { timeout: STATE_TIMEOUT })
+      .toBe('小程序测试员')
+    await expect.poll(() => imageSrc(page, '#profile-avatar')).toBe(avatarUrl)
+    await switchTab(page, zhCN.tabs.home)
+    await homeReady(page)
+    expect(await text(page, '#home-nickname')).toBe('小程序测试员')
+    await expect.poll(() => imageSrc(page, '#home-avatar')).toBe(avatarUrl)
+    await expect.poll(() => imageLoaded(page, '#home-avatar')).toBe(true)
+    expect(await stack.codesExchanged()).toBe(codes)
+    const home = await screenshot(page, 'h5-05-home-after-reload')
+    await publishScreenshot(home, 'home')
+    expect(pageErrors).toEqual([])
+  })
+
+  it('WeChat session expired: the next launch logs in again by itself, as the same user', async () => {
+    // The same WeChat user on another device names the account: the browser must land on it.
+    const other = await stack.loginAs('h5-expire')
+    await stack.client(other).user.updateProfile.mutate({ nickname: '过期测试用户' })
+    const page = await openApp('h5-expire')
+    await homeReady(page)
+    expect(await text(page, '#home-nickname')).toBe('过期测试用户')
+    const codes = await stack.codesExchanged()
+
+    await page.locator('#dev-panel-toggle').click()
+    await page.locator('#dev-expire-session').click()
+    await page.locator('#dev-relaunch').waitFor({ state: 'visible' })
+    expect(await text(page, '#dev-notice')).toBe(devZhCN.expired)
+    await screenshot(page, 'h5-06-dev-panel-session-expired')
+
+    // The relaunch's wx.checkSession fails: the app logs in again without asking.
+    await Promise.all([page.waitForEvent('load'), page.locator('#dev-relaunch').click()])
+    await homeReady(page)
+    expect(await text(page, '#home-nickname')).toBe('过期测试用户')
+    expect(await stack.codesExchanged()).toBe(codes + 1)
+    await screenshot(page, 'h5-07-home-after-expiry')
+    expect(pageErrors).toEqual([])
+  })
+
+  it('log out everywhere: every session ends, the next launch logs in fresh', async () => {
+    const other = await stack.loginAs('h5-logout')
+    const page = await openApp('h5-logout')
+    await homeReady(page)
+
+    await page.locator('#home-devices').click()
+    await page.locator('#sessions-list').waitFor({ state: 'visible' })
+    // This browser (本机) and the other device.
+    await expect.poll(() => page.locator('#sessions-list .session').count()).toBe(2)
+    expect(await page.locator('#sessions-list .session--current').count()).toBe(1)
+    await screenshot(page, 'h5-08-sessions')
+
+    await page.locator('#sessions-logout-all').click()
+    const confirm = page.locator('.taro-modal__foot', {
+      hasText: zhCN.sessions.logoutAllConfirmButton,
+    })
+    await confirm.waitFor({ state: 'visible' })
+    await screenshot(page, 'h5-09-logout-all-confirm')
+    await confirm.getByText(zhCN.sessions.logoutAllConfirmButton, { exact: true }).click()
+
+    await page.locator('#sessions-logged-out').waitFor({ state: 'visible' })
+    await switchTab(page, zhCN.tabs.home)
+    await page.locator('#home-logged-out').waitFor({ state: 'visible' })
+    await toastsGone(page)
+    await screenshot(page, 'h5-10-home-logged-out')
+    // The other device's session ended too.
+    await expect(stack.client(other).user.me.query()).rejects.toMatchObject({
+      data: { code: 'UNAUTHORIZED', reason: 'SESSION_REVOKED' },
+    })
+
+    // The next launch has no token: it logs in with a new code.
+    const codes = await stack.codesExchanged()
+    await page.reload()
+    await homeReady(page)
+    expect(await stack.codesExchanged()).toBe(codes + 1)
+    expect(pageErrors).toEqual([])
+  })
+
+  it("nickname of 65 characters: the server's verdict is shown next to the field", async () => {
+    const page = await openApp('h5-invalid')
+    await homeReady(page)
+    await page.locator('#home-edit-profile').click()
+    const input = page.locator('#nickname-input input')
+    await input.waitFor({ state: 'visible' })
+
+    await input.fill('长'.repeat(65))
+    await page.locator('#profile-save').click()
+    await page.locator('#nickname-error').waitFor({ state: 'visible' })
+    expect(await text(page, '#nickname-error')).toBe(zhCN.fieldErrors.nicknameTooLong)
+    expect(await page.locator('#nickname-input').getAttribute('class')).toContain(
+      'profile-form__input--error',
+    )
+    expect(await page.locator('#profile-error').count()).toBe(0)
+    await screenshot(page, 'h5-11-nickname-error')
+    // Nothing was saved.
+    expect(await text(page, '#home-nickname')).toBe(zhCN.common.defaultNickname)
+
+    // 64 is the limit: accepted, and typing clears the error.
+    await input.fill('长'.repeat(64))
+    expect(await page.locator('#nickname-error').count()).toBe(0)
+    await page.locator('#profile-save').click()
+    await expect
+      .poll(() => text(page, '#home-nickname'), { timeout: STATE_TIMEOUT })
+      .toBe('长'.repeat(64))
+    expect(pageErrors).toEqual([])
+  })
+})
