@@ -6,7 +6,7 @@ export default defineConfig({
     // Real databases: a PGlite instance costs 0.6-3 s of WASM start-up, a
     // folder-backed one up to 7 s to create; one case waits out the engine's
     // 10 s advisory-lock timeout on purpose.
-    testTimeout: 60_000,
+    testTimeout: 120_000,
     hookTimeout: 60_000,
     // Child processes, not worker threads: some tests spawn the CLI and the
     // WASM engines are per-process singletons.

@@ -1,11 +1,20 @@
 import { randomUUID } from 'node:crypto'
 import cors from '@fastify/cors'
-import { type FastifyTRPCPluginOptions, fastifyTRPCPlugin } from '@trpc/server/adapters/fastify'
-import { type ApiServices, type AppRouter, appRouter, type Context } from '@wxapp/api'
+import type { FastifyTRPCPluginOptions } from '@trpc/server/adapters/fastify'
+import {
+  type ApiServices,
+  type AppRouter,
+  appRouter,
+  type Context,
+  ReasonedError,
+} from '@wxapp/api'
 import { APPID_HEADER, AUTH_HEADER } from '@wxapp/session/shared'
-import Fastify, { type FastifyRequest, LogController } from 'fastify'
+import Fastify, { type FastifyError, type FastifyReply, type FastifyRequest } from 'fastify'
 import type { Logger } from 'pino'
+import { clientErrorHandler, errorBody, statusOf } from './http-errors'
+import { RequestLogController } from './logger'
 import { requestAuth } from './request-auth'
+import { trpcHttp } from './trpc-http'
 import { type UploadOptions, uploadRoutes } from './uploads'
 
 export interface AppOptions {
@@ -19,6 +28,11 @@ export interface AppOptions {
   readinessTimeoutMs?: number
   /** Avatar uploads: where they are kept and how large they may be. */
   uploads: Omit<UploadOptions, 'services'>
+  /**
+   * Answer plain JSON tRPC calls without tRPC's fetch adapter (the default;
+   * see trpc-http.ts). Off: every call goes through the adapter.
+   */
+  trpcFastPath?: boolean
 }
 
 function createContext(services: ApiServices, request: FastifyRequest): Context {
@@ -31,6 +45,9 @@ function createContext(services: ApiServices, request: FastifyRequest): Context 
   }
 }
 
+/** How much of a refused body is read (and dropped) so that its 413 reaches the client. */
+const DRAIN_LIMIT_BYTES = 16 * 1024 * 1024
+
 // A client-supplied request id is kept only when it is short and plain, so it
 // cannot inject anything into log lines.
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/
@@ -42,6 +59,7 @@ export async function buildApp({
   corsOrigins = [],
   readinessTimeoutMs = 1000,
   uploads,
+  trpcFastPath = true,
 }: AppOptions) {
   const { db } = services
   const app = Fastify({
@@ -50,7 +68,7 @@ export async function buildApp({
       const given = req.headers['x-request-id']
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID()
     },
-    logController: new LogController({ requestIdLogLabel: 'requestId' }),
+    logController: new RequestLogController(logger),
     // Batched GETs put every procedure name in the path.
     routerOptions: { maxParamLength: 5000 },
     // Keep-alive sockets with no request in flight are closed at shutdown;
@@ -61,10 +79,35 @@ export async function buildApp({
       typeof trustProxy === 'number'
         ? (_address: string, hop: number) => hop < trustProxy
         : trustProxy,
+    // Whatever is refused before a route runs answers in tRPC's error shape
+    // too (a reason in error.data), never in Fastify's or Node's own.
+    clientErrorHandler,
+    frameworkErrors: (error, _request, reply) => {
+      ;(reply as FastifyReply).code(statusOf(error)).send(errorBody(statusOf(error)))
+    },
   })
 
-  app.addHook('onSend', async (request, reply) => {
+  app.setNotFoundHandler((_request, reply) => {
+    reply.code(404).send(errorBody(404))
+  })
+  app.setErrorHandler<FastifyError>((error, request, reply) => {
+    const status = statusOf(error)
+    if (status >= 500) request.log.error({ err: error }, 'request failed')
+    // Fastify closes the connection on a body it refuses while the client is
+    // still sending it, so the client meets a reset instead of this answer.
+    // Below DRAIN_LIMIT_BYTES the rest is read and dropped (Node does it once
+    // the answer is sent) and the 413 gets through; beyond it, close.
+    const declared = Number(request.headers['content-length'])
+    if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE' && declared <= DRAIN_LIMIT_BYTES) {
+      reply.removeHeader('connection')
+    }
+    reply.code(status).send(errorBody(status))
+  })
+
+  // Callback style: an async hook costs a promise and a turn of the event loop per request.
+  app.addHook('onSend', (request, reply, payload, done) => {
     reply.header('x-request-id', request.id)
+    done(null, payload)
   })
 
   if (corsOrigins.length > 0) {
@@ -90,20 +133,27 @@ export async function buildApp({
 
   await app.register(uploadRoutes, { ...uploads, services })
 
-  await app.register(fastifyTRPCPlugin, {
-    prefix: '/trpc',
-    trpcOptions: {
-      router: appRouter,
-      createContext: ({ req }) => createContext(services, req),
-      onError({ error, path, req }) {
-        // Client mistakes are answered with a typed error and need no log
-        // line; anything else is a bug worth a full record.
-        if (error.code === 'INTERNAL_SERVER_ERROR') {
-          req.log.error({ err: error.cause ?? error, path }, 'tRPC procedure failed')
-        }
-      },
-    } satisfies FastifyTRPCPluginOptions<AppRouter>['trpcOptions'],
-  })
+  const trpcOptions = {
+    router: appRouter,
+    createContext: ({ req }) => createContext(services, req),
+    onError({ error, path, req }) {
+      // Client mistakes are answered with a typed error and need no log
+      // line; anything else is a bug worth a full record.
+      if (error.code === 'INTERNAL_SERVER_ERROR') {
+        req.log.error({ err: error.cause ?? error, path }, 'tRPC procedure failed')
+      } else if (error instanceof ReasonedError && error.reason === 'DATABASE_UNAVAILABLE') {
+        req.log.warn({ err: error.cause, path }, 'database unavailable')
+      }
+    },
+  } satisfies FastifyTRPCPluginOptions<AppRouter>['trpcOptions']
+  await app.register(
+    trpcHttp({
+      trpcOptions,
+      createContext: (req) => createContext(services, req),
+      fastPath: trpcFastPath,
+    }),
+    { prefix: '/trpc' },
+  )
 
   return app
 }

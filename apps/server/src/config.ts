@@ -64,6 +64,8 @@ const EnvSchema = z.object({
   /** How long in-flight requests get to finish on SIGTERM before the process exits anyway. */
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(10),
+  /** Answer plain JSON tRPC calls without tRPC's fetch adapter (see trpc-http.ts). */
+  TRPC_FAST_PATH: booleanFlag.default(true),
 
   WECHAT_APPID: appid,
   WECHAT_SECRET: secret,
@@ -96,6 +98,10 @@ const EnvSchema = z.object({
   SESSION_IDLE_TIMEOUT: duration.prefault('7d'),
   SESSION_LIFETIME: duration.prefault('30d'),
   SESSION_RENEW_INTERVAL: duration.prefault('1h'),
+  /** How long a validated session is reused without reading the database (0s: never). */
+  SESSION_CACHE_TTL: duration.prefault('5s'),
+  /** Most sessions that cache holds (0 turns it off). */
+  SESSION_CACHE_MAX: count.default(10_000),
 
   DATA_ENCRYPTION_KEY: z
     .string()
@@ -159,6 +165,7 @@ export interface ServerConfig {
   logLevel: (typeof LOG_LEVELS)[number]
   migrateOnStart: boolean
   shutdownTimeoutMs: number
+  trpcFastPath: boolean
   wechat: {
     /** The default app first, then WECHAT_APPS. */
     apps: WechatAppConfig[]
@@ -167,6 +174,8 @@ export interface ServerConfig {
   }
   loginLimits: { perIpPerMinute: number; perUserPerMinute: number }
   sessionPolicy: { idleTimeoutMs: number; absoluteLifetimeMs: number; renewIntervalMs: number }
+  /** The in-process cache of validated sessions; ttlMs 0 turns it off. */
+  sessionCache: { ttlMs: number; maxEntries: number }
   /** Keys from DATA_ENCRYPTION_KEY, or null: a development key is kept in dataDir. */
   dataKeys: Buffer[] | null
   dataDir: string
@@ -232,6 +241,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     logLevel: data.LOG_LEVEL,
     migrateOnStart: data.MIGRATE_ON_START,
     shutdownTimeoutMs: data.SHUTDOWN_TIMEOUT_MS,
+    trpcFastPath: data.TRPC_FAST_PATH,
     wechat: {
       apps: [{ appid: data.WECHAT_APPID, secret: data.WECHAT_SECRET }, ...data.WECHAT_APPS],
       apiBase: data.WECHAT_API_BASE,
@@ -245,6 +255,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
       idleTimeoutMs: data.SESSION_IDLE_TIMEOUT,
       absoluteLifetimeMs: data.SESSION_LIFETIME,
       renewIntervalMs: data.SESSION_RENEW_INTERVAL,
+    },
+    sessionCache: {
+      ttlMs: data.SESSION_CACHE_MAX === 0 ? 0 : data.SESSION_CACHE_TTL,
+      maxEntries: data.SESSION_CACHE_MAX,
     },
     dataKeys: data.DATA_ENCRYPTION_KEY ?? null,
     dataDir,

@@ -51,6 +51,7 @@ async function main(): Promise<void> {
     trustProxy: config.trustProxy,
     corsOrigins: config.corsOrigins,
     uploads: config.uploads,
+    trpcFastPath: config.trpcFastPath,
   })
   const housekeeping = startHousekeeping({ services, logger })
 

@@ -51,7 +51,11 @@ export function createServices(opts: {
   if (!defaultApp) throw new Error('no WeChat app configured')
   return {
     db,
-    sessions: createSessionStore({ prisma: db.prisma, policy: config.sessionPolicy }),
+    sessions: createSessionStore({
+      prisma: db.prisma,
+      policy: config.sessionPolicy,
+      cache: config.sessionCache,
+    }),
     sessionKeys: createSessionKeyVault({ prisma: db.prisma, box }),
     apps: createWechatApps(defaultApp.appid, apps),
     rateLimiter: createRateLimiter({ prisma: db.prisma }),

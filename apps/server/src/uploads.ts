@@ -5,6 +5,7 @@ import { join } from 'node:path'
 import multipart from '@fastify/multipart'
 import type { ApiServices } from '@wxapp/api'
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
+import { errorBody } from './http-errors'
 import { requestAuth } from './request-auth'
 
 /** Image types an avatar may have, recognised by their first bytes, not by what the client claims. */
@@ -148,7 +149,7 @@ export const uploadRoutes: FastifyPluginAsync<UploadOptions> = async (app, opts)
         () => false,
       ))
     ) {
-      return reply.code(404).send({ error: { message: 'No such file' } })
+      return reply.code(404).send(errorBody(404, 'No such file'))
     }
     return reply
       .header('content-type', type.mime)

@@ -5,7 +5,12 @@ import type { TRPC_ERROR_CODE_KEY } from '@trpc/server/rpc'
  * Stable machine reasons sent in `error.data.reason`. Clients branch on these,
  * never on messages, so a reason once published is never renamed.
  */
-export const GENERIC_REASONS = ['INVALID_INPUT', 'NOT_FOUND', 'INTERNAL_ERROR'] as const
+export const GENERIC_REASONS = [
+  'INVALID_INPUT',
+  'NOT_FOUND',
+  'INTERNAL_ERROR',
+  'DATABASE_UNAVAILABLE',
+] as const
 export type GenericReason = (typeof GENERIC_REASONS)[number]
 
 /** A TRPCError that carries a stable reason for clients. */

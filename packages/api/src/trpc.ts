@@ -1,4 +1,6 @@
-import { initTRPC } from '@trpc/server'
+import { initTRPC, TRPCError } from '@trpc/server'
+import { isDatabaseUnavailable } from '@wxapp/db'
+import type { SessionValidation } from '@wxapp/session/server'
 import type { SessionReason } from '@wxapp/session/shared'
 import { ZodError, z } from 'zod'
 import type { Context } from './context'
@@ -36,7 +38,36 @@ const t = initTRPC.context<Context>().create({
 })
 
 export const router = t.router
-export const publicProcedure = t.procedure
+
+/**
+ * A database that is down or restarting is the server's condition, not a
+ * bug: the call answers 503 DATABASE_UNAVAILABLE (the client may retry)
+ * instead of 500 INTERNAL_ERROR.
+ */
+function databaseUnavailable(cause: unknown): ReasonedError | null {
+  if (cause instanceof TRPCError) {
+    if (cause instanceof ReasonedError) return null
+    cause = cause.cause
+  }
+  if (!isDatabaseUnavailable(cause)) return null
+  return new ReasonedError({
+    code: 'SERVICE_UNAVAILABLE',
+    reason: 'DATABASE_UNAVAILABLE',
+    message: 'The database is not available right now: try again shortly',
+    cause,
+  })
+}
+
+/** Passes a procedure's result on, its database outage said as such. */
+function mapDatabaseErrors<TResult extends { ok: boolean; error?: TRPCError }>(
+  result: TResult,
+): TResult {
+  const unavailable = result.ok ? null : databaseUnavailable(result.error)
+  if (unavailable) throw unavailable
+  return result
+}
+
+export const publicProcedure = t.procedure.use(async ({ next }) => mapDatabaseErrors(await next()))
 export const createCallerFactory = t.createCallerFactory
 
 function describeIssue(error: ZodError): string {
@@ -50,9 +81,16 @@ function describeIssue(error: ZodError): string {
  * Procedures that need a logged-in user. The session must belong to the app
  * the request names (x-wx-appid, else the server's default app).
  */
+// One middleware, not publicProcedure's and another: each level of tRPC's
+// middleware chain costs a few microseconds on every authenticated call.
 export const protectedProcedure = t.procedure.use(async ({ ctx, next }) => {
   const appid = ctx.appid ?? ctx.services.apps.defaultAppid
-  const result = await ctx.services.sessions.validate(ctx.token, { appid })
+  let result: SessionValidation
+  try {
+    result = await ctx.services.sessions.validate(ctx.token, { appid })
+  } catch (error) {
+    throw databaseUnavailable(error) ?? error
+  }
   if (!result.ok) {
     throw new ReasonedError({
       code: 'UNAUTHORIZED',
@@ -60,7 +98,7 @@ export const protectedProcedure = t.procedure.use(async ({ ctx, next }) => {
       message: UNAUTHORIZED_MESSAGES[result.reason],
     })
   }
-  return next({ ctx: { ...ctx, session: result.session } })
+  return mapDatabaseErrors(await next({ ctx: { session: result.session, user: result.user } }))
 })
 
 const UNAUTHORIZED_MESSAGES: Record<SessionReason, string> = {

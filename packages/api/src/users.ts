@@ -15,7 +15,23 @@ export function maskPhone(phone: string): string {
   return `${phone.slice(0, 3)}${'*'.repeat(phone.length - 7)}${phone.slice(-4)}`
 }
 
+/**
+ * Users the session cache holds are frozen and answered many times: their
+ * public form is built once (Date#toISOString alone is a visible cost there).
+ */
+const publicOfFrozen = new WeakMap<User, PublicUser>()
+
 export function publicUser(user: User): PublicUser {
+  if (!Object.isFrozen(user)) return toPublic(user)
+  let known = publicOfFrozen.get(user)
+  if (!known) {
+    known = Object.freeze(toPublic(user))
+    publicOfFrozen.set(user, known)
+  }
+  return known
+}
+
+function toPublic(user: User): PublicUser {
   return {
     id: user.id,
     nickname: user.nickname,

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest'
 import { z } from 'zod'
 import type { Context } from '../src/context'
 import { ReasonedError } from '../src/errors'
-import { publicProcedure, router } from '../src/trpc'
+import { protectedProcedure, publicProcedure, router } from '../src/trpc'
 
 // Procedures that fail in each way a real one can, answered through tRPC's
 // own HTTP handler so the test sees what a client receives.
@@ -21,14 +21,36 @@ const testRouter = router({
   broken: publicProcedure.query(() => {
     throw new Error('relation "users" does not exist at SELECT * FROM users WHERE token = $1')
   }),
+  // What Prisma throws when PostgreSQL goes away under a query.
+  databaseDown: publicProcedure.query(() => {
+    throw Object.assign(new Error('Database error. Code: `57P01`'), {
+      code: 'P2039',
+      meta: { driverAdapterError: { cause: { kind: 'postgres', code: '57P01' } } },
+    })
+  }),
+  mine: protectedProcedure.query(({ ctx }) => ctx.user.id),
 })
+
+/** A session store whose database does not answer. */
+const unreachableSessions = {
+  validate: () =>
+    Promise.reject(
+      Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' }),
+    ),
+}
 
 async function call(path: string, init?: RequestInit) {
   const response = await fetchRequestHandler({
     endpoint: '/trpc',
     req: new Request(`http://localhost/trpc/${path}`, init),
     router: testRouter,
-    createContext: () => ({ requestId: 'test' }) as unknown as Context,
+    createContext: () =>
+      ({
+        requestId: 'test',
+        token: 'x',
+        appid: null,
+        services: { sessions: unreachableSessions, apps: { defaultAppid: 'wx_app' } },
+      }) as unknown as Context,
   })
   const body = (await response.json()) as {
     error: { message: string; data: Record<string, unknown> }
@@ -64,6 +86,18 @@ describe('error shape', () => {
     const text = JSON.stringify(error)
     expect(text).not.toContain('SELECT')
     expect(text).not.toContain('stack')
+  })
+
+  it('answers a database outage 503 DATABASE_UNAVAILABLE, in a procedure and in the session check', async () => {
+    for (const path of ['databaseDown', 'mine']) {
+      const { status, error } = await call(path)
+      expect(status, path).toBe(503)
+      expect(error.data, path).toMatchObject({
+        code: 'SERVICE_UNAVAILABLE',
+        reason: 'DATABASE_UNAVAILABLE',
+      })
+      expect(JSON.stringify(error), path).not.toMatch(/57P01|ECONNREFUSED|5432/)
+    }
   })
 
   it('maps a malformed request to INVALID_INPUT', async () => {

@@ -5,6 +5,7 @@ export {
   type OpenDatabaseOptions,
   openDatabase,
 } from './database'
+export { isDatabaseUnavailable } from './errors'
 export type * from './generated/prisma/client'
 export { Prisma, PrismaClient } from './generated/prisma/client'
 export type { DatabaseLogger } from './logger'

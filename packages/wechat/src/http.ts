@@ -67,12 +67,25 @@ export type RequestJson = <T>(spec: RequestSpec<T>) => Promise<T>
 
 const MAX_ERRMSG = 200
 
-/** Replaces every occurrence of each secret (and its URL-encoded form) with `[redacted]`. */
+const LONE_SURROGATES = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g
+
+/**
+ * Replaces every occurrence of each secret (and its URL-encoded forms) with
+ * `[redacted]`. A secret may be anything a client sent (a login code), lone
+ * surrogates included: encodeURIComponent throws on those, so they are
+ * encoded as U+FFFD, as URLSearchParams sends them.
+ */
 export function redact(text: string, secrets: readonly string[]): string {
   let out = text
   for (const secret of secrets) {
     if (secret.length < 4) continue
-    for (const form of new Set([secret, encodeURIComponent(secret)])) {
+    const wellFormed = secret.replace(LONE_SURROGATES, '\ufffd')
+    const forms = [
+      secret,
+      encodeURIComponent(wellFormed),
+      new URLSearchParams({ s: wellFormed }).toString().slice(2),
+    ]
+    for (const form of new Set(forms)) {
       out = out.split(form).join('[redacted]')
     }
   }

@@ -4,13 +4,16 @@ import type { WechatClient } from '@wxapp/wechat'
 import { z } from 'zod'
 import type { Context } from '../context'
 import { ReasonedError } from '../errors'
+import { toStorableText } from '../text'
 import { protectedProcedure, publicProcedure, router } from '../trpc'
 import { publicUser } from '../users'
 import { wechatLoginError } from '../wechat-errors'
 
 const MINUTE = 60_000
 
-const clientField = z.string().trim().max(64).optional()
+// Descriptive only (the session list shows it): cleaned rather than refused,
+// so an odd device name never fails a login.
+const clientField = z.string().trim().max(64).transform(toStorableText).optional()
 const ClientInfoSchema = z
   .object({
     platform: clientField,
@@ -117,6 +120,7 @@ export const authRouter = router({
         openid: identity.openid,
         unionid: identity.unionid,
       })
+      ctx.services.sessions.forgetUser(user.id)
       await ctx.services.sessionKeys.store({
         userId: user.id,
         appid,

@@ -1,6 +1,7 @@
 import type { PhoneInfo } from '@wxapp/wechat'
 import { z } from 'zod'
 import { ReasonedError } from '../errors'
+import { isStorableText, NOT_STORABLE } from '../text'
 import { protectedProcedure, router } from '../trpc'
 import { maskPhone, publicUser } from '../users'
 import { wechatPhoneError } from '../wechat-errors'
@@ -11,11 +12,13 @@ const nickname = z
   .trim()
   .refine((v) => [...v].length >= 1, 'Nickname must not be empty')
   .refine((v) => [...v].length <= 64, 'Nickname must be at most 64 characters')
+  .refine(isStorableText, `Nickname ${NOT_STORABLE}`)
 
 const avatarUrl = z
   .string()
   .trim()
   .max(2048, 'Avatar URL is too long')
+  .refine(isStorableText, `Avatar URL ${NOT_STORABLE}`)
   .refine((v) => {
     try {
       const url = new URL(v)
@@ -26,13 +29,8 @@ const avatarUrl = z
   }, 'Avatar URL must be an http(s) URL')
 
 export const userRouter = router({
-  me: protectedProcedure.query(async ({ ctx }) => {
-    const user = await ctx.services.db.prisma.user.findUnique({ where: { id: ctx.session.userId } })
-    // The session cascades with its user, so this only happens in a race with deletion.
-    if (!user)
-      throw new ReasonedError({ code: 'NOT_FOUND', reason: 'NOT_FOUND', message: 'User not found' })
-    return publicUser(user)
-  }),
+  // The user came with the session (one read; from the session cache while it is fresh).
+  me: protectedProcedure.query(({ ctx }) => publicUser(ctx.user)),
 
   updateProfile: protectedProcedure
     .input(z.object({ nickname: nickname.optional(), avatarUrl: avatarUrl.optional() }).strict())
@@ -44,6 +42,7 @@ export const userRouter = router({
           ...(input.avatarUrl !== undefined ? { avatarUrl: input.avatarUrl } : {}),
         },
       })
+      ctx.services.sessions.forgetUser(user.id)
       return publicUser(user)
     }),
 
@@ -92,6 +91,7 @@ export const userRouter = router({
         where: { id: userId },
         data: { phoneNumber: phone.purePhoneNumber, phoneCountryCode: phone.countryCode },
       })
+      ctx.services.sessions.forgetUser(userId)
       ctx.log.info({ userId, appid }, 'phone number bound')
       return { phoneNumber: maskPhone(phone.purePhoneNumber), countryCode: phone.countryCode }
     }),

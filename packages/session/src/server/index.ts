@@ -18,6 +18,7 @@ export { createSessionKeyVault, type SessionKeyVault } from './session-keys'
 export {
   createSessionStore,
   type RevokeReason,
+  type SessionCacheOptions,
   type SessionRecord,
   type SessionStore,
   type SessionValidation,

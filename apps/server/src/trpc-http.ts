@@ -1,0 +1,315 @@
+import type { AnyTRPCProcedure, AnyTRPCRouter, TRPCError } from '@trpc/server'
+import { type FastifyTRPCPluginOptions, fastifyRequestHandler } from '@trpc/server/adapters/fastify'
+import {
+  defaultTransformer,
+  getErrorShape,
+  getHTTPStatusCode,
+  getProcedureAtPath,
+  getTRPCErrorFromUnknown,
+  isAsyncIterable,
+  isObject,
+  isPromise,
+  TRPCError as TRPCErrorClass,
+  transformTRPCResponse,
+} from '@trpc/server/unstable-core-do-not-import'
+import type { FastifyPluginCallback, FastifyReply, FastifyRequest } from 'fastify'
+
+/**
+ * tRPC over HTTP, the way `@trpc/server/adapters/fastify` serves it, with a
+ * fast path in front for the requests that make almost all the traffic.
+ *
+ * tRPC v11's adapters turn every Node request into a Fetch API `Request`
+ * (undici: a Headers copy, a URL, an AbortController and AbortSignal.any
+ * per call), and Fastify streams the `Response` back through a web
+ * ReadableStream. Profiled, that conversion cost several times the request
+ * itself. The fast path answers plain JSON queries and mutations (a GET or a
+ * POST with a JSON body, batched or not, of procedures that exist, with the
+ * method their type wants) straight from the Node request: the same
+ * procedures, the same error formatter, the same status codes and bodies,
+ * byte for byte (see test/trpc-http.test.ts, which compares the two).
+ * Everything else — streaming (`trpc-accept`, jsonl), subscriptions,
+ * connection params, unknown procedures, wrong methods, input that is not
+ * JSON, other content types, HEAD — goes to tRPC's own handler, unchanged.
+ *
+ * The one difference on the wire: the answer carries a Content-Length
+ * instead of chunked transfer encoding.
+ */
+export interface TrpcHttpOptions<TRouter extends AnyTRPCRouter, TContext> {
+  /** What the stock handler gets (router, createContext, onError). */
+  trpcOptions: FastifyTRPCPluginOptions<TRouter>['trpcOptions']
+  /** The fast path's context: the same as `trpcOptions.createContext` gives. */
+  createContext: (request: FastifyRequest) => TContext
+  /** Off: every request goes through tRPC's fetch adapter (for comparison and benchmarks). */
+  fastPath?: boolean
+}
+
+type CallResult = [TRPCError, undefined] | [undefined, unknown]
+
+// Procedure names as our routers have them: anything else (escapes, odd
+// characters) is left to the stock handler, which decodes it its own way.
+const PLAIN_PATH = /^[\w.,-]+$/
+// What the stock handler would percent-encode or cut (a fragment) when it
+// builds a URL of the request: left to it.
+const PLAIN_URL = /^[\x21-\x22\x24-\x7e]*$/
+const ACCEPTED_METHOD = { query: 'GET', mutation: 'POST' } as const
+const NO_PARAMS = new URLSearchParams()
+
+function isJsonContentType(value: string | undefined): boolean {
+  if (value === undefined) return false
+  return value.toLowerCase().split(';', 1)[0]?.trim() === 'application/json'
+}
+
+/** tRPC's check: data it could only send as a stream. */
+function isDataStream(value: unknown): boolean {
+  if (!isObject(value)) return false
+  if (isAsyncIterable(value)) return true
+  const values = Object.values(value)
+  return values.some(isPromise) || values.some(isAsyncIterable)
+}
+
+/** The stock handler refuses (500) a Host that does not make a URL: so does the fast path, by leaving it to it. */
+const hostValidity = new Map<string, boolean>()
+function plainHost(host: string | undefined): boolean {
+  if (host === undefined) return true
+  let valid = hostValidity.get(host)
+  if (valid === undefined) {
+    try {
+      new URL('/', `http://${host}`)
+      valid = true
+    } catch {
+      valid = false
+    }
+    if (hostValidity.size > 100) hostValidity.clear()
+    hostValidity.set(host, valid)
+  }
+  return valid
+}
+
+/**
+ * The fast path alone: answers a request and resolves true, or resolves false
+ * (having sent nothing) to leave it to tRPC's handler.
+ */
+export function createFastPath<TRouter extends AnyTRPCRouter, TContext>(
+  opts: TrpcHttpOptions<TRouter, TContext>,
+): (request: FastifyRequest, reply: FastifyReply, path: string) => Promise<boolean> {
+  const { trpcOptions } = opts
+  const router = trpcOptions.router
+  const config = router._def._config
+  const deserialize = (value: unknown) => config.transformer.input.deserialize(value)
+  // Without a transformer, tRPC's transformTRPCResponse copies the answer to
+  // the same JSON: skipped then.
+  const transform: typeof transformTRPCResponse =
+    config.transformer === defaultTransformer
+      ? (_config, value) => value as never
+      : transformTRPCResponse
+  const procedures = router._def.procedures as Record<string, AnyTRPCProcedure | undefined>
+  const onError = trpcOptions.onError
+
+  /** Answers the request and returns true, or returns false to leave it to the stock handler. */
+  async function fast(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    path: string,
+  ): Promise<boolean> {
+    const method = request.method
+    if (method !== 'GET' && method !== 'POST') return false
+    const headers = request.headers
+    if (headers['trpc-accept'] !== undefined) return false
+    if (headers.accept?.includes('application/jsonl')) return false
+    const contentType = headers['content-type']
+    if (method === 'POST' || contentType !== undefined) {
+      if (!isJsonContentType(contentType)) return false
+    }
+    if (!PLAIN_PATH.test(path)) return false
+    const url = request.url
+    if (!PLAIN_URL.test(url) || !plainHost(headers.host)) return false
+    const queryAt = url.indexOf('?')
+    const search = queryAt < 0 ? NO_PARAMS : new URLSearchParams(url.slice(queryAt + 1))
+    if (search.has('connectionParams')) return false
+    const isBatchCall = search.get('batch') === '1'
+    const paths = isBatchCall ? path.split(',') : [path]
+
+    const calls: AnyTRPCProcedure[] = []
+    let type: 'query' | 'mutation' | undefined
+    for (const name of paths) {
+      // Own names only (never Object.prototype's); lazy routers load as tRPC does.
+      const procedure = Object.hasOwn(procedures, name)
+        ? procedures[name]
+        : ((await getProcedureAtPath(router, name)) as AnyTRPCProcedure | null)
+      if (!procedure) return false
+      const procedureType = procedure._def.type
+      if (procedureType === 'subscription' || (type !== undefined && procedureType !== type)) {
+        return false
+      }
+      type = procedureType
+      calls.push(procedure)
+    }
+    if (type === undefined || ACCEPTED_METHOD[type] !== method) return false
+
+    // The input, as the stock handler reads it (but eagerly: input that does
+    // not parse is left to it, since it fails only the calls that read it).
+    let text: string | null
+    if (method === 'GET') {
+      text = search.get('input')
+    } else {
+      if (typeof request.body !== 'string') return false
+      text = request.body
+    }
+    let inputs: unknown
+    if (text) {
+      try {
+        inputs = JSON.parse(text)
+      } catch {
+        return false
+      }
+    }
+    const byIndex: Record<number, unknown> = Object.create(null)
+    if (inputs !== undefined) {
+      if (!isBatchCall) {
+        byIndex[0] = deserialize(inputs)
+      } else {
+        if (!isObject(inputs)) return false
+        for (let index = 0; index < paths.length; index++) {
+          const input = (inputs as Record<number, unknown>)[index]
+          if (input !== undefined) byIndex[index] = deserialize(input)
+        }
+      }
+    }
+    // tRPC reports the input of a failed call only when some call read it.
+    let inputsRead = false
+    const reportedInput = (index: number) => (inputsRead ? byIndex[index] : undefined)
+
+    let ctx: TContext
+    try {
+      ctx = opts.createContext(request)
+    } catch {
+      return false
+    }
+
+    // One call, as tRPC's resolveResponse makes it. Procedures get no abort
+    // signal: none of ours reads one, and an AbortController per request
+    // cost more than the rest of this function (tRPC's own server-side
+    // callers pass none either).
+    const call = async (procedure: AnyTRPCProcedure, index: number): Promise<CallResult> => {
+      const callPath = paths[index] as string
+      try {
+        const data: unknown = await procedure({
+          path: callPath,
+          getRawInput: async () => {
+            inputsRead = true
+            return byIndex[index]
+          },
+          ctx,
+          type: procedure._def.type,
+          signal: undefined,
+          batchIndex: index,
+        })
+        return [undefined, data]
+      } catch (cause) {
+        const error = getTRPCErrorFromUnknown(cause)
+        onError?.({
+          error,
+          path: callPath,
+          input: reportedInput(index),
+          ctx: ctx as never,
+          type: procedure._def.type,
+          req: request as never,
+        })
+        return [error, undefined]
+      }
+    }
+    const errorShape = (error: TRPCError, index: number) =>
+      getErrorShape({
+        config,
+        ctx,
+        error,
+        input: reportedInput(index),
+        path: paths[index],
+        type: calls[index]?._def.type ?? 'unknown',
+      })
+
+    let status: number
+    let body: string
+    try {
+      if (!isBatchCall) {
+        const [error, data] = await call(calls[0] as AnyTRPCProcedure, 0)
+        if (!error && isDataStream(data)) throw streamError()
+        if (error) {
+          const response = { error: errorShape(error, 0) }
+          status = getHTTPStatusCode([response], [error])
+          body = JSON.stringify(transform(config, response))
+        } else {
+          status = 200
+          body = JSON.stringify(transform(config, { result: { data } }))
+        }
+      } else {
+        const results = await Promise.all(calls.map(call))
+        const errors: (TRPCError | undefined)[] = []
+        const responses = results.map(([error, data], index) => {
+          const failure = error ?? (isDataStream(data) ? streamError() : undefined)
+          errors.push(failure)
+          return failure ? { error: errorShape(failure, index) } : { result: { data } }
+        })
+        status = getHTTPStatusCode(responses, errors)
+        body = JSON.stringify(transform(config, responses))
+      }
+    } catch (cause) {
+      // What tRPC answers when building the answer fails (say, data JSON cannot hold).
+      const error = getTRPCErrorFromUnknown(cause)
+      onError?.({
+        error,
+        path: undefined,
+        input: undefined,
+        ctx: ctx as never,
+        type,
+        req: request as never,
+      })
+      const response = {
+        error: getErrorShape({ config, ctx, error, input: undefined, path: undefined, type }),
+      }
+      status = getHTTPStatusCode(response, [error])
+      body = JSON.stringify(transform(config, response))
+    }
+    // A Buffer: Fastify would add "; charset=utf-8" to a string's content type,
+    // which tRPC's answers do not carry.
+    reply
+      .code(status)
+      .header('vary', 'trpc-accept, accept')
+      .header('content-type', 'application/json')
+      .send(Buffer.from(body))
+    return true
+  }
+  return fast
+}
+
+export function trpcHttp<TRouter extends AnyTRPCRouter, TContext>(
+  opts: TrpcHttpOptions<TRouter, TContext>,
+): FastifyPluginCallback {
+  const { trpcOptions } = opts
+  const fast = createFastPath(opts)
+  return (fastify, _options, done) => {
+    // As fastifyTRPCPlugin: bodies reach tRPC as text.
+    fastify.removeContentTypeParser('application/json')
+    fastify.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, next) => {
+      next(null, body)
+    })
+    fastify.removeContentTypeParser('multipart/form-data')
+    fastify.addContentTypeParser('multipart/form-data', {}, (_req, body, next) => {
+      next(null, body)
+    })
+    fastify.all<{ Params: { path: string } }>('/:path', async (request, reply) => {
+      const path = request.params.path
+      if (opts.fastPath !== false && (await fast(request, reply, path))) return reply
+      await fastifyRequestHandler({ ...trpcOptions, req: request, res: reply, path })
+      return reply
+    })
+    done()
+  }
+}
+
+function streamError(): TRPCError {
+  return new TRPCErrorClass({
+    code: 'UNSUPPORTED_MEDIA_TYPE',
+    message: 'Cannot use stream-like response in non-streaming request - use httpBatchStreamLink',
+  })
+}
