@@ -495,9 +495,16 @@ describe('bad input, property-based, against one server on PostgreSQL', () => {
   })
 
   afterAll(async () => {
-    const codes = await Promise.all([server?.stop(), sim?.stop()])
+    // The server first: it may still be talking to the simulator.
+    const codes = [await server?.stop(), await sim?.stop()]
     await db?.drop()
-    expect(codes).toEqual([0, 0])
+    // Why the server did not stop cleanly, if it did not.
+    const errors = server?.logs().filter((l) => l.level >= 50)
+    const notJson = server
+      ?.output()
+      .split('\n')
+      .filter((line) => line.trim() && !line.startsWith('{'))
+    expect({ codes, errors, notJson }).toEqual({ codes: [0, 0], errors: [], notJson: [] })
   })
 
   function authHeader(a: Auth): string | null {

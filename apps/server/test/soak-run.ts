@@ -95,6 +95,7 @@ export function describeSoak(opts: SoakOptions) {
         const latencies: number[] = []
         const totals: Counters = { sourceLogins: 0, apiRequests: 0, authLogins: 0 }
         let logouts = 0
+        const done: number[] = Array.from({ length: users }, () => 0)
         const started = Date.now()
         const end = started + seconds * 1000
 
@@ -159,6 +160,7 @@ export function describeSoak(opts: SoakOptions) {
               errors.push(`${user} ${op}: ${e.data?.reason ?? ''} ${e.message ?? String(error)}`)
             }
             ops[op] = (ops[op] ?? 0) + 1
+            done[index] = (done[index] ?? 0) + 1
             // Think time: 0-20 ms.
             await sleep(rng() * 20)
           }
@@ -181,7 +183,12 @@ export function describeSoak(opts: SoakOptions) {
             `latency p50 ${pct(0.5)} ms p99 ${pct(0.99)} ms; ${JSON.stringify(ops)}`,
         )
         expect(errors.slice(0, 10)).toEqual([])
-        expect(calls).toBeGreaterThan(users * seconds)
+        // Every user took part, and the mix held every kind of call (how
+        // many calls fit in the time depends on the machine: not asserted).
+        expect(Math.min(...done)).toBeGreaterThan(0)
+        for (const op of ['user.me', 'user.updateProfile', 'logout', 'relaunch']) {
+          expect(ops[op], op).toBeGreaterThan(0)
+        }
         // Each login: one wx.login, one auth.login, one exchange at WeChat.
         expect(totals.authLogins).toBe(totals.sourceLogins)
         expect(after - before).toBe(totals.sourceLogins)
