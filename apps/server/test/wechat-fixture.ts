@@ -147,10 +147,11 @@ export function useWorld(prepare: () => Promise<Backend>, opts: { servers?: numb
   })
 
   afterAll(async () => {
-    const codes = await Promise.all([
-      ...(world.servers ?? []).map((s) => s.stop()),
-      world.sim?.stop(),
-    ])
+    // Servers before the simulator (see soak-run.ts).
+    const codes = [
+      ...(await Promise.all((world.servers ?? []).map((s) => s.stop()))),
+      await world.sim?.stop(),
+    ]
     await world.backend?.cleanup()
     expect(codes.every((c) => c === 0)).toBe(true)
   })
