@@ -1,4 +1,4 @@
-// `pnpm --filter @wxapp/bench profile [target]`: runs the built server under
+// `pnpm --filter @wxapp/bench run profile [target]`: runs the built server under
 // `node --cpu-prof`, drives one target with autocannon, then prints where the
 // server's CPU time went: self time by package and by function, and the
 // inclusive time of the functions that matter for a request. The raw
