@@ -6,6 +6,7 @@ import {
   type AppRouter,
   appRouter,
   type Context,
+  databaseUnavailable,
   ReasonedError,
 } from '@wxapp/api'
 import { APPID_HEADER, AUTH_HEADER } from '@wxapp/session/shared'
@@ -91,6 +92,12 @@ export async function buildApp({
     reply.code(404).send(errorBody(404))
   })
   app.setErrorHandler<FastifyError>((error, request, reply) => {
+    // The same answer as a tRPC call gets while the database is away.
+    const unavailable = databaseUnavailable(error)
+    if (unavailable) {
+      request.log.warn({ err: error }, 'database unavailable')
+      return reply.code(503).send(errorBody(503, unavailable.message, unavailable.reason))
+    }
     const status = statusOf(error)
     if (status >= 500) request.log.error({ err: error }, 'request failed')
     // Fastify closes the connection on a body it refuses while the client is

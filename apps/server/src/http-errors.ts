@@ -42,9 +42,10 @@ export interface ErrorBody {
   error: { message: string; data: { code: string; httpStatus: number; reason: string } }
 }
 
-export function errorBody(status: number, message?: string): ErrorBody {
+/** The body of an error answer; `reason` defaults to tRPC's rule for the status's code. */
+export function errorBody(status: number, message?: string, reason?: string): ErrorBody {
   const code = CODES[status] ?? (status >= 500 ? 'INTERNAL_SERVER_ERROR' : 'BAD_REQUEST')
-  const reason =
+  reason ??=
     status >= 500 && code === 'INTERNAL_SERVER_ERROR'
       ? 'INTERNAL_ERROR'
       : code === 'BAD_REQUEST'

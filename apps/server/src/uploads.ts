@@ -51,14 +51,8 @@ type UploadReason =
   | 'SESSION_REVOKED'
 
 /** Errors in the same shape as tRPC's (`error.data.reason`), so clients handle both alike. */
-function fail(
-  reply: FastifyReply,
-  status: number,
-  code: string,
-  reason: UploadReason,
-  message: string,
-) {
-  return reply.code(status).send({ error: { message, data: { code, httpStatus: status, reason } } })
+function fail(reply: FastifyReply, status: number, reason: UploadReason, message: string) {
+  return reply.code(status).send(errorBody(status, message, reason))
 }
 
 /**
@@ -81,18 +75,12 @@ export const uploadRoutes: FastifyPluginAsync<UploadOptions> = async (app, opts)
     const auth = await opts.services.sessions.validate(token, {
       appid: appid ?? opts.services.apps.defaultAppid,
     })
-    if (!auth.ok) return fail(reply, 401, 'UNAUTHORIZED', auth.reason, 'Log in to upload an avatar')
+    if (!auth.ok) return fail(reply, 401, auth.reason, 'Log in to upload an avatar')
     if (!request.isMultipart()) {
-      return fail(
-        reply,
-        400,
-        'BAD_REQUEST',
-        'UPLOAD_MISSING',
-        'Send the image as multipart/form-data',
-      )
+      return fail(reply, 400, 'UPLOAD_MISSING', 'Send the image as multipart/form-data')
     }
     const file = await request.file()
-    if (!file) return fail(reply, 400, 'BAD_REQUEST', 'UPLOAD_MISSING', 'No file in the upload')
+    if (!file) return fail(reply, 400, 'UPLOAD_MISSING', 'No file in the upload')
     let bytes: Buffer
     try {
       bytes = await file.toBuffer()
@@ -101,7 +89,6 @@ export const uploadRoutes: FastifyPluginAsync<UploadOptions> = async (app, opts)
         return fail(
           reply,
           413,
-          'PAYLOAD_TOO_LARGE',
           'UPLOAD_TOO_LARGE',
           `The image is larger than ${Math.floor(opts.maxBytes / 1024)} KB`,
         )
@@ -113,7 +100,6 @@ export const uploadRoutes: FastifyPluginAsync<UploadOptions> = async (app, opts)
       return fail(
         reply,
         415,
-        'UNSUPPORTED_MEDIA_TYPE',
         'UPLOAD_UNSUPPORTED_TYPE',
         'The avatar must be a PNG, JPEG, GIF or WebP image',
       )

@@ -4,6 +4,7 @@
  * it is down and 200 once it is back, and tRPC calls recover by themselves,
  * with the same server process, the same tokens and no new login.
  */
+import { randomUUID } from 'node:crypto'
 import { TRPCClientError } from '@trpc/client'
 import type { AppRouter } from '@wxapp/api'
 import { sessionLoginErrorOf } from '@wxapp/session/client'
@@ -87,6 +88,13 @@ describe('PostgreSQL restarted under a running server', () => {
       expect((await fetch(`${server.url}/healthz`)).status).toBe(200)
       await sleep(200)
     }
+    // A route outside tRPC answers the outage the same way. (An unknown
+    // session, so the session cache cannot answer it.)
+    const upload = await fetch(`${server.url}/uploads/avatar`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${randomUUID()}.${'A'.repeat(43)}` },
+    })
+    const uploadError = ((await upload.json()) as { error?: { data?: unknown } }).error?.data
     const startAt = performance.now()
     await pg.start()
     const upAt = performance.now()
@@ -132,6 +140,11 @@ describe('PostgreSQL restarted under a running server', () => {
 
     expect(server.logs().filter((l) => l.msg === 'tRPC procedure failed')).toEqual([])
     expect(during.every((s) => s === 503)).toBe(true)
+    expect(upload.status).toBe(503)
+    expect(uploadError).toMatchObject({
+      code: 'SERVICE_UNAVAILABLE',
+      reason: 'DATABASE_UNAVAILABLE',
+    })
     // The same process served throughout.
     expect(server.child.pid).toBe(pid)
     expect(server.child.exitCode).toBeNull()

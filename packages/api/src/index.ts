@@ -11,7 +11,7 @@ export {
 } from './services/access-token-cache'
 export { createRateLimiter, type RateLimiter, type RateLimitResult } from './services/rate-limit'
 export { createWechatApps, type WechatApp, type WechatApps } from './services/wechat-apps'
-export { createCallerFactory } from './trpc'
+export { createCallerFactory, databaseUnavailable } from './trpc'
 export { maskPhone, type PublicUser } from './users'
 
 export type RouterInputs = inferRouterInputs<AppRouter>

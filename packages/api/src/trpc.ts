@@ -44,7 +44,7 @@ export const router = t.router
  * bug: the call answers 503 DATABASE_UNAVAILABLE (the client may retry)
  * instead of 500 INTERNAL_ERROR.
  */
-function databaseUnavailable(cause: unknown): ReasonedError | null {
+export function databaseUnavailable(cause: unknown): ReasonedError | null {
   if (cause instanceof TRPCError) {
     if (cause instanceof ReasonedError) return null
     cause = cause.cause
