@@ -3,6 +3,7 @@
 // its own process group with its output prefixed; JSON log lines are printed
 // readably. Ctrl-C (or SIGTERM) stops every part and waits for it to exit.
 import { spawn, spawnSync } from 'node:child_process'
+import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { stripVTControlCharacters } from 'node:util'
@@ -21,10 +22,8 @@ const apiUrl = process.env.TARO_APP_API_URL ?? `http://127.0.0.1:${serverPort}`
 // Real credentials in the environment mean real WeChat; without them the
 // server logs users in through the local simulator's development app.
 const realWechat = Boolean(process.env.WECHAT_APPID && process.env.WECHAT_SECRET)
-const SIM_DEV_APP = {
-  WECHAT_APPID: 'wx_sim_dev_app',
-  WECHAT_SECRET: 'sim_dev_secret_0123456789abcdef',
-}
+const devApp = createRequire(import.meta.url)('@wxapp/env/dev-app.json')
+const SIM_DEV_APP = { WECHAT_APPID: devApp.appid, WECHAT_SECRET: devApp.secret }
 
 const parts = [
   ...(realWechat

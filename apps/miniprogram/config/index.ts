@@ -1,5 +1,6 @@
 import path from 'node:path'
 import { defineConfig, type UserConfigExport } from '@tarojs/cli'
+import devApp from '@wxapp/env/dev-app.json'
 import devConfig from './dev'
 import prodConfig from './prod'
 
@@ -26,8 +27,9 @@ import prodConfig from './prod'
  *   TARO_APP_SIM_URL  Base URL of the WeChat simulator (`pnpm start:sim`), whose control
  *                     endpoints (/sim/login, /sim/check-session, /sim/phone-code…) give
  *                     the preview its login and phone codes. Default: http://127.0.0.1:4000.
- *   TARO_APP_APPID    The appid the preview logs in as. Default: wx_sim_dev_app, the
- *                     simulator's development app (what `pnpm dev` gives the server).
+ *   TARO_APP_APPID    The appid the preview logs in as. Default: the simulator's
+ *                     development app (@wxapp/env's dev-app.json, what `pnpm dev` gives
+ *                     the server).
  *                     In weapp the appid comes from wx.getAccountInfoSync().
  *
  * Taro also reads TARO_APP_* values from `.env`, `.env.<mode>` and `.env.local` in this
@@ -36,7 +38,7 @@ import prodConfig from './prod'
 
 const DEFAULT_API_URL = 'http://127.0.0.1:3000'
 const DEFAULT_SIM_URL = 'http://127.0.0.1:4000'
-const DEFAULT_SIM_APPID = 'wx_sim_dev_app'
+const DEFAULT_SIM_APPID = devApp.appid
 const DEFAULT_H5_PORT = 10086
 const REAL_APPID = /^wx[0-9a-f]{16}$/i
 

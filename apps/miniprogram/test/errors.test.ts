@@ -5,6 +5,7 @@
  */
 import { TRPCClientError } from '@trpc/client'
 import { SessionLoginError } from '@wxapp/session/client'
+import { ALL_REASONS } from '@wxapp/session/shared'
 import { describe, expect, it } from 'vitest'
 import { zhCN } from '../src/i18n/zh-CN'
 import { describeError, fieldErrorsOf, nicknameMessage, reasonOf } from '../src/lib/errors'
@@ -26,14 +27,18 @@ describe('describeError', () => {
     }
   })
 
-  it('a server answer: its reason, else its code', () => {
-    expect(
-      describeError(trpcError({ code: 'NOT_IMPLEMENTED', reason: 'PHONE_BINDING_UNAVAILABLE' })),
-    ).toEqual({
-      reason: 'PHONE_BINDING_UNAVAILABLE',
-      message: '暂不支持绑定手机号',
-    })
+  it('a server answer: its reason, else the reason of its code', () => {
+    expect(describeError(trpcError({ code: 'BAD_REQUEST', reason: 'PHONE_CODE_INVALID' }))).toEqual(
+      {
+        reason: 'PHONE_CODE_INVALID',
+        message: '手机号授权已失效，请再点一次“绑定手机号”',
+      },
+    )
     expect(reasonOf(trpcError({ code: 'TOO_MANY_REQUESTS' }))).toBe('TOO_MANY_REQUESTS')
+    // A reason this build does not know (a newer server): the code's reason.
+    expect(reasonOf(trpcError({ code: 'SERVICE_UNAVAILABLE', reason: 'NEW_REASON' }))).toBe(
+      'SERVICE_UNAVAILABLE',
+    )
     // The upload's error body has the same `data`.
     const upload = Object.assign(new Error('refused'), {
       data: { code: 'PAYLOAD_TOO_LARGE', httpStatus: 413, reason: 'UPLOAD_TOO_LARGE' },
@@ -58,6 +63,16 @@ describe('describeError', () => {
     expect(describeError(trpcError({ code: 'X', reason: 'SOME_NEW_REASON' })).message).toBe(
       zhCN.errors.UNKNOWN,
     )
+  })
+})
+
+describe('the texts', () => {
+  it('say something for every reason, none of them the general text but UNKNOWN', () => {
+    for (const [reason, text] of Object.entries(zhCN.errors)) {
+      expect(text, reason).toMatch(/[\u4e00-\u9fff]/)
+      if (reason !== 'UNKNOWN') expect(text, reason).not.toBe(zhCN.errors.UNKNOWN)
+    }
+    expect(Object.keys(zhCN.errors).sort()).toEqual([...ALL_REASONS].sort())
   })
 })
 

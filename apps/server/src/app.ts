@@ -14,7 +14,7 @@ import Fastify, { type FastifyError, type FastifyReply, type FastifyRequest } fr
 import type { Logger } from 'pino'
 import { clientErrorHandler, errorBody, statusOf } from './http-errors'
 import { RequestLogController } from './logger'
-import { requestAuth } from './request-auth'
+import { repeatedHeader, requestAuth } from './request-auth'
 import { trpcHttp } from './trpc-http'
 import { type UploadOptions, uploadRoutes } from './uploads'
 
@@ -112,6 +112,13 @@ export async function buildApp({
   })
 
   // Callback style: an async hook costs a promise and a turn of the event loop per request.
+  app.addHook('onRequest', (request, reply, done) => {
+    const repeated = repeatedHeader(request.raw.rawHeaders)
+    if (repeated === null) return done()
+    reply
+      .code(400)
+      .send(errorBody(400, `Send one ${repeated} header, not several`, 'HEADER_REPEATED'))
+  })
   app.addHook('onSend', (request, reply, payload, done) => {
     reply.header('x-request-id', request.id)
     done(null, payload)

@@ -5,60 +5,42 @@ import {
   findWorkspaceRoot,
   parseDatabaseUrl,
 } from '@wxapp/db'
+import {
+  type AppCredentials,
+  appid,
+  appSecretList,
+  booleanFlag,
+  ConfigError,
+  count,
+  duration,
+  host,
+  httpUrl,
+  type LogLevel,
+  list,
+  loadEnv,
+  logLevel,
+  port,
+  secret,
+} from '@wxapp/env'
 import { z } from 'zod'
 
-const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
-
-const booleanFlag = z
-  .enum(['true', 'false', '1', '0', 'yes', 'no'], { error: 'must be true or false' })
-  .transform((v) => v === 'true' || v === '1' || v === 'yes')
-
-const appid = z
-  .string({ error: 'is required' })
-  .trim()
-  .regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be a mini-program appid (letters, digits, _ or -)')
-const secret = z
-  .string({ error: 'is required' })
-  .trim()
-  .regex(/^[\x21-\x7e]{1,128}$/, 'must be the app secret (printable, no spaces)')
-const httpUrl = z
-  .string()
-  .trim()
-  .refine((v) => {
-    try {
-      return ['http:', 'https:'].includes(new URL(v).protocol)
-    } catch {
-      return false
-    }
-  }, 'must be an http(s) URL')
-const count = z.coerce
-  .number({ error: 'must be a whole number (0 turns it off)' })
-  .int('must be a whole number (0 turns it off)')
-  .min(0, 'must be a whole number (0 turns it off)')
-const UNITS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const
-const duration = z
-  .string()
-  .trim()
-  .transform((value, ctx) => {
-    const match = /^(\d+)(ms|s|m|h|d)$/.exec(value)
-    if (!match?.[1] || !match[2]) {
-      ctx.addIssue({ code: 'custom', message: 'must be a duration such as 90s, 30m, 12h or 7d' })
-      return z.NEVER
-    }
-    return Number(match[1]) * UNITS[match[2] as keyof typeof UNITS]
-  })
-
-const EnvSchema = z.object({
-  HOST: z.string().trim().min(1, 'must not be empty').default('127.0.0.1'),
-  PORT: z.coerce
-    .number({ error: 'must be a whole number between 0 and 65535' })
-    .int('must be a whole number between 0 and 65535')
-    .min(0, 'must be a whole number between 0 and 65535')
-    .max(65535, 'must be a whole number between 0 and 65535')
-    .default(3000),
-  LOG_LEVEL: z
-    .enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` })
-    .default('info'),
+const ENV = {
+  HOST: host,
+  PORT: port.default(3000),
+  LOG_LEVEL: logLevel,
+  DATABASE_URL: z
+    .string()
+    .trim()
+    .default(() => defaultDatabaseUrl())
+    .superRefine((url, ctx) => {
+      try {
+        parseDatabaseUrl(url)
+      } catch (error) {
+        if (!(error instanceof DatabaseUrlError)) throw error
+        // The message names the variable and never quotes a password.
+        ctx.addIssue({ code: 'custom', message: error.message.replace(/^DATABASE_URL /, '') })
+      }
+    }),
   /** Apply pending migrations at start (what a single instance or `pnpm dev` wants). */
   MIGRATE_ON_START: booleanFlag.default(true),
   /** How long in-flight requests get to finish on SIGTERM before the process exits anyway. */
@@ -71,26 +53,7 @@ const EnvSchema = z.object({
   WECHAT_SECRET: secret,
   WECHAT_API_BASE: httpUrl.default('https://api.weixin.qq.com'),
   /** More mini-programs: `appid:secret,appid:secret`. */
-  WECHAT_APPS: z
-    .string()
-    .transform((value, ctx) => {
-      const apps: { appid: string; secret: string }[] = []
-      for (const pair of value
-        .split(',')
-        .map((p) => p.trim())
-        .filter(Boolean)) {
-        const at = pair.indexOf(':')
-        const parsedAppid = appid.safeParse(pair.slice(0, at))
-        const parsedSecret = secret.safeParse(pair.slice(at + 1))
-        if (at < 0 || !parsedAppid.success || !parsedSecret.success) {
-          ctx.addIssue({ code: 'custom', message: 'must be comma-separated appid:secret pairs' })
-          return z.NEVER
-        }
-        apps.push({ appid: parsedAppid.data, secret: parsedSecret.data })
-      }
-      return apps
-    })
-    .default([]),
+  WECHAT_APPS: appSecretList.default([]),
   WECHAT_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5000),
 
   LOGIN_RATE_LIMIT: count.default(20),
@@ -130,16 +93,7 @@ const EnvSchema = z.object({
     })
     .default(false),
   /** Browser origins allowed to call the API (the H5 preview), comma-separated. */
-  CORS_ORIGINS: z
-    .string()
-    .transform((value) =>
-      value
-        .split(',')
-        .map((v) => v.trim())
-        .filter(Boolean),
-    )
-    .pipe(z.array(httpUrl.transform((u) => new URL(u).origin)))
-    .default([]),
+  CORS_ORIGINS: list.pipe(z.array(httpUrl.transform((u) => new URL(u).origin))).default([]),
   UPLOAD_DIR: z.string().trim().min(1).optional(),
   UPLOAD_MAX_BYTES: z.coerce
     .number({ error: 'must be a number of bytes' })
@@ -150,19 +104,18 @@ const EnvSchema = z.object({
   /** The server's public base URL, for links to uploaded files (default: the request's host). */
   PUBLIC_URL: httpUrl.optional(),
   NODE_ENV: z.string().optional(),
-})
-
-export interface WechatAppConfig {
-  appid: string
-  secret: string
 }
+
+export type WechatAppConfig = AppCredentials
+
+type ParsedEnv = ReturnType<typeof loadEnv<typeof ENV>>
 
 export interface ServerConfig {
   host: string
   port: number
   databaseUrl: string
   databasePoolSize: number
-  logLevel: (typeof LOG_LEVELS)[number]
+  logLevel: LogLevel
   migrateOnStart: boolean
   shutdownTimeoutMs: number
   trpcFastPath: boolean
@@ -184,11 +137,25 @@ export interface ServerConfig {
   uploads: { dir: string; maxBytes: number; publicUrl: string | undefined }
 }
 
-export class ConfigError extends Error {
-  constructor(readonly problems: string[]) {
-    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`)
-    this.name = 'ConfigError'
+export { ConfigError }
+
+/** Rules across variables, reported with the others. */
+function crossChecks(data: ParsedEnv | undefined): string[] {
+  if (!data) return []
+  const problems: string[] = []
+  const appids = [data.WECHAT_APPID, ...data.WECHAT_APPS.map((a) => a.appid)]
+  if (new Set(appids).size !== appids.length) {
+    problems.push('WECHAT_APPS: lists an appid twice (or WECHAT_APPID again)')
   }
+  if (data.NODE_ENV === 'production' && !data.DATA_ENCRYPTION_KEY) {
+    problems.push(
+      'DATA_ENCRYPTION_KEY: is required when NODE_ENV=production (it encrypts WeChat session keys at rest)',
+    )
+  }
+  if (data.SESSION_IDLE_TIMEOUT > data.SESSION_LIFETIME) {
+    problems.push('SESSION_IDLE_TIMEOUT: must not be longer than SESSION_LIFETIME')
+  }
+  return problems
 }
 
 /**
@@ -197,46 +164,12 @@ export class ConfigError extends Error {
  * DATABASE_URL) can hold passwords.
  */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
-  // An empty variable means "not set", as in most shells' `FOO= cmd`.
-  const present = Object.fromEntries(
-    Object.entries(env).filter(([, v]) => v !== undefined && v !== ''),
-  )
-  const parsed = EnvSchema.safeParse(present)
-  const problems: string[] = []
-  if (!parsed.success) {
-    for (const issue of parsed.error.issues)
-      problems.push(`${issue.path.join('.')}: ${issue.message}`)
-  }
-  const databaseUrl =
-    typeof present.DATABASE_URL === 'string' ? present.DATABASE_URL.trim() : defaultDatabaseUrl()
-  try {
-    parseDatabaseUrl(databaseUrl)
-  } catch (error) {
-    if (!(error instanceof DatabaseUrlError)) throw error
-    problems.push(error.message)
-  }
-  if (parsed.success) {
-    const data = parsed.data
-    const appids = [data.WECHAT_APPID, ...data.WECHAT_APPS.map((a) => a.appid)]
-    if (new Set(appids).size !== appids.length) {
-      problems.push('WECHAT_APPS: lists an appid twice (or WECHAT_APPID again)')
-    }
-    if (data.NODE_ENV === 'production' && !data.DATA_ENCRYPTION_KEY) {
-      problems.push(
-        'DATA_ENCRYPTION_KEY: is required when NODE_ENV=production (it encrypts WeChat session keys at rest)',
-      )
-    }
-    if (data.SESSION_IDLE_TIMEOUT > data.SESSION_LIFETIME) {
-      problems.push('SESSION_IDLE_TIMEOUT: must not be longer than SESSION_LIFETIME')
-    }
-  }
-  if (!parsed.success || problems.length > 0) throw new ConfigError(problems)
-  const data = parsed.data
+  const data = loadEnv(ENV, { env, check: (_present, parsed) => crossChecks(parsed) })
   const dataDir = data.DATA_DIR ?? join(findWorkspaceRoot(), 'data')
   return {
     host: data.HOST,
     port: data.PORT,
-    databaseUrl,
+    databaseUrl: data.DATABASE_URL,
     databasePoolSize: data.DATABASE_POOL_SIZE,
     logLevel: data.LOG_LEVEL,
     migrateOnStart: data.MIGRATE_ON_START,

@@ -1,5 +1,6 @@
 import { STATUS_CODES } from 'node:http'
 import type { Socket } from 'node:net'
+import { reasonOfCode, type ServerReason } from '@wxapp/session/shared'
 
 /**
  * Answers the server gives before tRPC sees a request (no such route, a body
@@ -7,7 +8,7 @@ import type { Socket } from 'node:net'
  * error shape, so every error a client gets carries `error.data.reason`.
  */
 
-/** tRPC's names for the statuses; the reason follows tRPC's rule (see @wxapp/api reasonOf). */
+/** tRPC's names for the statuses; the reason is the one the reasons table gives the code. */
 const CODES: Record<number, string> = {
   400: 'BAD_REQUEST',
   401: 'UNAUTHORIZED',
@@ -39,18 +40,13 @@ const MESSAGES: Record<number, string> = {
 }
 
 export interface ErrorBody {
-  error: { message: string; data: { code: string; httpStatus: number; reason: string } }
+  error: { message: string; data: { code: string; httpStatus: number; reason: ServerReason } }
 }
 
-/** The body of an error answer; `reason` defaults to tRPC's rule for the status's code. */
-export function errorBody(status: number, message?: string, reason?: string): ErrorBody {
+/** The body of an error answer; `reason` defaults to the one of the status's code. */
+export function errorBody(status: number, message?: string, reason?: ServerReason): ErrorBody {
   const code = CODES[status] ?? (status >= 500 ? 'INTERNAL_SERVER_ERROR' : 'BAD_REQUEST')
-  reason ??=
-    status >= 500 && code === 'INTERNAL_SERVER_ERROR'
-      ? 'INTERNAL_ERROR'
-      : code === 'BAD_REQUEST'
-        ? 'INVALID_INPUT'
-        : code
+  reason ??= reasonOfCode(code) ?? 'INTERNAL_ERROR'
   return {
     error: {
       message: message ?? MESSAGES[status] ?? STATUS_CODES[status] ?? 'Error',

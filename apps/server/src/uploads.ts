@@ -3,7 +3,8 @@ import { createReadStream } from 'node:fs'
 import { mkdir, rename, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import multipart from '@fastify/multipart'
-import type { ApiServices } from '@wxapp/api'
+import { type ApiServices, REASON_MESSAGES } from '@wxapp/api'
+import { REASONS, type SessionReason, type UploadReason } from '@wxapp/session/shared'
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import { errorBody } from './http-errors'
 import { requestAuth } from './request-auth'
@@ -41,18 +42,10 @@ export interface UploadOptions {
   publicUrl?: string | undefined
 }
 
-type UploadReason =
-  | 'UPLOAD_MISSING'
-  | 'UPLOAD_TOO_LARGE'
-  | 'UPLOAD_UNSUPPORTED_TYPE'
-  | 'AUTH_REQUIRED'
-  | 'TOKEN_INVALID'
-  | 'SESSION_EXPIRED'
-  | 'SESSION_REVOKED'
-
 /** Errors in the same shape as tRPC's (`error.data.reason`), so clients handle both alike. */
-function fail(reply: FastifyReply, status: number, reason: UploadReason, message: string) {
-  return reply.code(status).send(errorBody(status, message, reason))
+function fail(reply: FastifyReply, reason: UploadReason | SessionReason, message?: string) {
+  const status = REASONS[reason].status
+  return reply.code(status).send(errorBody(status, message ?? REASON_MESSAGES[reason], reason))
 }
 
 /**
@@ -75,12 +68,12 @@ export const uploadRoutes: FastifyPluginAsync<UploadOptions> = async (app, opts)
     const auth = await opts.services.sessions.validate(token, {
       appid: appid ?? opts.services.apps.defaultAppid,
     })
-    if (!auth.ok) return fail(reply, 401, auth.reason, 'Log in to upload an avatar')
+    if (!auth.ok) return fail(reply, auth.reason, 'Log in to upload an avatar')
     if (!request.isMultipart()) {
-      return fail(reply, 400, 'UPLOAD_MISSING', 'Send the image as multipart/form-data')
+      return fail(reply, 'UPLOAD_MISSING', 'Send the image as multipart/form-data')
     }
     const file = await request.file()
-    if (!file) return fail(reply, 400, 'UPLOAD_MISSING', 'No file in the upload')
+    if (!file) return fail(reply, 'UPLOAD_MISSING')
     let bytes: Buffer
     try {
       bytes = await file.toBuffer()
@@ -88,7 +81,6 @@ export const uploadRoutes: FastifyPluginAsync<UploadOptions> = async (app, opts)
       if ((error as { code?: string }).code === 'FST_REQ_FILE_TOO_LARGE') {
         return fail(
           reply,
-          413,
           'UPLOAD_TOO_LARGE',
           `The image is larger than ${Math.floor(opts.maxBytes / 1024)} KB`,
         )
@@ -97,12 +89,7 @@ export const uploadRoutes: FastifyPluginAsync<UploadOptions> = async (app, opts)
     }
     const type = IMAGE_TYPES.find((t) => t.test(bytes))
     if (!type) {
-      return fail(
-        reply,
-        415,
-        'UPLOAD_UNSUPPORTED_TYPE',
-        'The avatar must be a PNG, JPEG, GIF or WebP image',
-      )
+      return fail(reply, 'UPLOAD_UNSUPPORTED_TYPE')
     }
     const name = `${createHash('sha256').update(bytes).digest('hex')}.${type.ext}`
     const path = join(avatars, name)

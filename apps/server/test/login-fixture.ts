@@ -1,3 +1,4 @@
+import { request as httpRequest } from 'node:http'
 import { createTRPCClient, httpBatchLink, type TRPCClient } from '@trpc/client'
 import type { AppRouter } from '@wxapp/api'
 import {
@@ -97,4 +98,30 @@ export async function rawCall(
   const text = await response.text()
   responses.push(text)
   return { status: response.status, body: JSON.parse(text) }
+}
+
+/**
+ * A GET through node:http, which sends each value of an array header as a
+ * header line of its own (fetch would join them into one).
+ */
+export function rawGet(
+  url: string,
+  headers: Record<string, string | string[]>,
+): Promise<{ status: number; reason: string | undefined }> {
+  return new Promise((resolve, reject) => {
+    const request = httpRequest(url, { headers }, (response) => {
+      let text = ''
+      response.setEncoding('utf8')
+      response.on('data', (chunk: string) => {
+        text += chunk
+      })
+      response.on('end', () => {
+        responses.push(text)
+        const body = JSON.parse(text) as { error?: { data?: { reason?: string } } }
+        resolve({ status: response.statusCode ?? 0, reason: body.error?.data?.reason })
+      })
+    })
+    request.on('error', reject)
+    request.end()
+  })
 }

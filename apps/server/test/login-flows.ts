@@ -12,7 +12,7 @@ import {
 } from '@wxapp/testing'
 import { createSimControl, type SimControl } from '@wxapp/wechat-sim/client'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { launchApp, rawCall, responses } from './login-fixture'
+import { launchApp, rawCall, rawGet, responses } from './login-fixture'
 
 export interface PreparedDatabase {
   url: string
@@ -94,6 +94,28 @@ export function describeLoginFlows(name: string, prepare: () => Promise<Prepared
       expect(second.counters).toEqual({ sourceLogins: 0, apiRequests: 0, authLogins: 0 })
       expect((await second.api.user.me.query()).id).toBe(me.id)
       expect(second.counters).toEqual({ sourceLogins: 0, apiRequests: 1, authLogins: 0 })
+    })
+
+    it('refuses two Authorization (or x-wx-appid) headers, whatever their order', async () => {
+      const app = launch('dora')
+      await app.api.user.me.query()
+      const good = `Bearer ${remember(app.session.token)}`
+      const bad = 'Bearer 00000000-0000-0000-0000-000000000000.junk'
+      const me = `${server.url}/trpc/user.me`
+      expect(await rawGet(me, { authorization: good })).toEqual({ status: 200, reason: undefined })
+      for (const authorization of [
+        [good, bad],
+        [bad, good],
+        [good, good],
+      ]) {
+        expect(await rawGet(me, { authorization })).toEqual({
+          status: 400,
+          reason: 'HEADER_REPEATED',
+        })
+      }
+      expect(
+        await rawGet(me, { authorization: good, 'x-wx-appid': [SIM_DEV_APPID, 'wx_other'] }),
+      ).toEqual({ status: 400, reason: 'HEADER_REPEATED' })
     })
 
     it('logs in again when wx.checkSession fails, and the server keeps the new session_key', async () => {

@@ -2,7 +2,7 @@ import type { inferRouterInputs, inferRouterOutputs } from '@trpc/server'
 import type { AppRouter } from './root'
 
 export type { ApiLogger, ApiServices, Context, LoginLimits } from './context'
-export { GENERIC_REASONS, type GenericReason, ReasonedError } from './errors'
+export { REASON_MESSAGES, ReasonedError, reasonOf } from './errors'
 export { type AppRouter, appRouter } from './root'
 export {
   type AccessTokenCacheOptions,

@@ -1,7 +1,6 @@
 import { initTRPC, TRPCError } from '@trpc/server'
 import { isDatabaseUnavailable } from '@wxapp/db'
 import type { SessionValidation } from '@wxapp/session/server'
-import type { SessionReason } from '@wxapp/session/shared'
 import { ZodError, z } from 'zod'
 import type { Context } from './context'
 import { ReasonedError, reasonOf } from './errors'
@@ -50,12 +49,7 @@ export function databaseUnavailable(cause: unknown): ReasonedError | null {
     cause = cause.cause
   }
   if (!isDatabaseUnavailable(cause)) return null
-  return new ReasonedError({
-    code: 'SERVICE_UNAVAILABLE',
-    reason: 'DATABASE_UNAVAILABLE',
-    message: 'The database is not available right now: try again shortly',
-    cause,
-  })
+  return new ReasonedError('DATABASE_UNAVAILABLE', { cause })
 }
 
 /** Passes a procedure's result on, its database outage said as such. */
@@ -91,19 +85,6 @@ export const protectedProcedure = t.procedure.use(async ({ ctx, next }) => {
   } catch (error) {
     throw databaseUnavailable(error) ?? error
   }
-  if (!result.ok) {
-    throw new ReasonedError({
-      code: 'UNAUTHORIZED',
-      reason: result.reason,
-      message: UNAUTHORIZED_MESSAGES[result.reason],
-    })
-  }
+  if (!result.ok) throw new ReasonedError(result.reason)
   return mapDatabaseErrors(await next({ ctx: { session: result.session, user: result.user } }))
 })
-
-const UNAUTHORIZED_MESSAGES: Record<SessionReason, string> = {
-  AUTH_REQUIRED: 'Log in first: this call needs a session token',
-  TOKEN_INVALID: 'The session token is not valid for this app',
-  SESSION_EXPIRED: 'The session has expired: log in again',
-  SESSION_REVOKED: 'The session was logged out: log in again',
-}

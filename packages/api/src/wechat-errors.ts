@@ -1,4 +1,3 @@
-import type { TRPC_ERROR_CODE_KEY } from '@trpc/server/rpc'
 import type { DataReason, LoginReason, PhoneReason } from '@wxapp/session/shared'
 import {
   WechatApiError,
@@ -8,181 +7,110 @@ import {
 } from '@wxapp/wechat'
 import { ReasonedError } from './errors'
 
-interface Mapped<TReason extends string> {
-  code: TRPC_ERROR_CODE_KEY
+/** The reason (and, where the default does not fit, the message) for one kind of WeChat failure. */
+interface Mapped<TReason> {
   reason: TReason
-  message: string
+  message?: string
 }
 
 /** WeChat's own trouble, the same for every procedure that calls it. */
 type ServiceReason = Extract<
   LoginReason,
-  'WECHAT_BUSY' | 'WECHAT_UNAVAILABLE' | 'WECHAT_CREDENTIALS_INVALID' | 'WECHAT_RATE_LIMITED'
+  | 'WECHAT_BUSY'
+  | 'WECHAT_UNAVAILABLE'
+  | 'WECHAT_CREDENTIALS_INVALID'
+  | 'WECHAT_RATE_LIMITED'
+  | 'WECHAT_USER_BLOCKED'
 >
 
-const BUSY: Mapped<ServiceReason> = {
-  code: 'SERVICE_UNAVAILABLE',
-  reason: 'WECHAT_BUSY',
-  message: 'WeChat is busy: try again shortly',
-}
-const UNAVAILABLE: Mapped<ServiceReason> = {
-  code: 'SERVICE_UNAVAILABLE',
-  reason: 'WECHAT_UNAVAILABLE',
-  message: 'WeChat did not answer in time: try again shortly',
-}
 const UNEXPECTED: Mapped<ServiceReason> = {
-  code: 'SERVICE_UNAVAILABLE',
   reason: 'WECHAT_UNAVAILABLE',
   message: 'WeChat answered unexpectedly: try again shortly',
 }
-// The server's problem, not the client's: its app credentials.
-const CREDENTIALS: Mapped<ServiceReason> = {
-  code: 'INTERNAL_SERVER_ERROR',
-  reason: 'WECHAT_CREDENTIALS_INVALID',
-  message: 'The server cannot log in to WeChat: its app credentials were refused',
-}
+// Still refused after one refresh, or a refresh WeChat's limits forbid.
 const TOKEN_REFUSED: Mapped<ServiceReason> = {
-  code: 'SERVICE_UNAVAILABLE',
   reason: 'WECHAT_UNAVAILABLE',
   message: 'WeChat refused the server: try again shortly',
 }
+const SERVICE = {
+  USER_BLOCKED: { reason: 'WECHAT_USER_BLOCKED' },
+  RATE_LIMITED: { reason: 'WECHAT_RATE_LIMITED' },
+  BUSY: { reason: 'WECHAT_BUSY' },
+  UNAVAILABLE: { reason: 'WECHAT_UNAVAILABLE' },
+  // The server's problem, not the client's: its app credentials.
+  CREDENTIALS_INVALID: { reason: 'WECHAT_CREDENTIALS_INVALID' },
+  ACCESS_TOKEN_INVALID: TOKEN_REFUSED,
+  REFRESH_LIMITED: TOKEN_REFUSED,
+  UNEXPECTED,
+  MALFORMED_RESPONSE: UNEXPECTED,
+} as const satisfies Partial<Record<WechatErrorKind, Mapped<ServiceReason>>>
 
 const LOGIN_ERRORS: Record<WechatErrorKind, Mapped<LoginReason>> = {
-  CODE_INVALID: {
-    code: 'BAD_REQUEST',
-    reason: 'WECHAT_CODE_INVALID',
-    message: 'The login code is unknown or expired: call wx.login again',
-  },
-  CODE_USED: {
-    code: 'BAD_REQUEST',
-    reason: 'WECHAT_CODE_USED',
-    message: 'The login code was already used: call wx.login again',
-  },
-  USER_BLOCKED: {
-    code: 'FORBIDDEN',
-    reason: 'WECHAT_USER_BLOCKED',
-    message: 'WeChat refuses to log this user in',
-  },
+  ...SERVICE,
+  CODE_INVALID: { reason: 'WECHAT_CODE_INVALID' },
+  CODE_USED: { reason: 'WECHAT_CODE_USED' },
+  USER_BLOCKED: { reason: 'WECHAT_USER_BLOCKED', message: 'WeChat refuses to log this user in' },
   RATE_LIMITED: {
-    code: 'TOO_MANY_REQUESTS',
     reason: 'WECHAT_RATE_LIMITED',
     message: 'WeChat limits how often this user can log in: try again in a minute',
   },
-  BUSY,
-  UNAVAILABLE,
-  CREDENTIALS_INVALID: CREDENTIALS,
-  ACCESS_TOKEN_INVALID: TOKEN_REFUSED,
-  REFRESH_LIMITED: TOKEN_REFUSED,
   // Not answers code2Session gives: WeChat misbehaving, as far as login goes.
   OPENID_MISMATCH: UNEXPECTED,
   QUOTA_EXHAUSTED: UNEXPECTED,
   WATERMARK_MISMATCH: UNEXPECTED,
-  UNEXPECTED,
-  MALFORMED_RESPONSE: UNEXPECTED,
 }
 
 const PHONE_ERRORS: Record<
   WechatErrorKind,
-  Mapped<PhoneReason | ServiceReason | 'WECHAT_USER_BLOCKED' | 'INTERNAL_ERROR'>
+  Mapped<PhoneReason | ServiceReason | 'INTERNAL_ERROR'>
 > = {
+  ...SERVICE,
   // WeChat answers 40029 for unknown, expired and used codes alike.
-  CODE_INVALID: {
-    code: 'BAD_REQUEST',
-    reason: 'PHONE_CODE_INVALID',
-    message:
-      'The phone number code is unknown, expired or used: ask the user to tap the button again',
-  },
-  CODE_USED: {
-    code: 'BAD_REQUEST',
-    reason: 'PHONE_CODE_INVALID',
-    message:
-      'The phone number code is unknown, expired or used: ask the user to tap the button again',
-  },
-  OPENID_MISMATCH: {
-    code: 'FORBIDDEN',
-    reason: 'PHONE_CODE_MISMATCH',
-    message: 'The phone number code belongs to another WeChat user',
-  },
-  QUOTA_EXHAUSTED: {
-    code: 'SERVICE_UNAVAILABLE',
-    reason: 'PHONE_QUOTA_EXHAUSTED',
-    message: "The app's WeChat phone number quota is used up: try again later",
-  },
-  USER_BLOCKED: {
-    code: 'FORBIDDEN',
-    reason: 'WECHAT_USER_BLOCKED',
-    message: 'WeChat refuses this user',
-  },
-  RATE_LIMITED: {
-    code: 'TOO_MANY_REQUESTS',
-    reason: 'WECHAT_RATE_LIMITED',
-    message: 'WeChat limits how often this can be done: try again in a minute',
-  },
-  BUSY,
-  UNAVAILABLE,
-  CREDENTIALS_INVALID: CREDENTIALS,
-  // Still refused after one refresh, or a refresh WeChat's limits forbid.
-  ACCESS_TOKEN_INVALID: TOKEN_REFUSED,
-  REFRESH_LIMITED: TOKEN_REFUSED,
+  CODE_INVALID: { reason: 'PHONE_CODE_INVALID' },
+  CODE_USED: { reason: 'PHONE_CODE_INVALID' },
+  OPENID_MISMATCH: { reason: 'PHONE_CODE_MISMATCH' },
+  QUOTA_EXHAUSTED: { reason: 'PHONE_QUOTA_EXHAUSTED' },
   // A number for another app: never stored, and nothing the client can fix.
   WATERMARK_MISMATCH: {
-    code: 'INTERNAL_SERVER_ERROR',
     reason: 'INTERNAL_ERROR',
     message: 'WeChat answered with data for another app',
   },
-  UNEXPECTED,
-  MALFORMED_RESPONSE: UNEXPECTED,
 }
 
 const DATA_ERRORS: Record<WechatDataErrorKind, Mapped<DataReason | 'INVALID_INPUT'>> = {
   INPUT_MALFORMED: {
-    code: 'BAD_REQUEST',
     reason: 'INVALID_INPUT',
     message: 'encryptedData and iv must be the base64 WeChat gave the app',
   },
-  DECRYPT_FAILED: {
-    code: 'BAD_REQUEST',
-    reason: 'DATA_DECRYPT_FAILED',
-    message:
-      'The data does not decrypt with this login’s session key (WeChat may have rotated it): log in again, then get the data again',
-  },
-  APPID_MISMATCH: {
-    code: 'FORBIDDEN',
-    reason: 'DATA_APPID_MISMATCH',
-    message: 'The data belongs to another mini-program',
-  },
-  SIGNATURE_INVALID: {
-    code: 'BAD_REQUEST',
-    reason: 'DATA_SIGNATURE_INVALID',
-    message: 'rawData does not match its signature: log in again, then get the data again',
-  },
+  DECRYPT_FAILED: { reason: 'DATA_DECRYPT_FAILED' },
+  APPID_MISMATCH: { reason: 'DATA_APPID_MISMATCH' },
+  SIGNATURE_INVALID: { reason: 'DATA_SIGNATURE_INVALID' },
 }
 
-function mapped<TReason extends string>(
-  table: Record<string, Mapped<TReason>>,
-  error: WechatApiError,
-) {
-  const entry = table[error.kind]
+function mapped<TReason extends Mapped<ReasonedError['reason']>>(
+  entry: TReason | undefined,
+  error: Error,
+): ReasonedError {
   if (!entry) throw error
-  return new ReasonedError({ ...entry, cause: error })
+  return new ReasonedError(entry.reason, { message: entry.message, cause: error })
 }
 
 /** The typed API error for a failed code2Session; anything not from WeChat is rethrown as is. */
 export function wechatLoginError(error: unknown): ReasonedError {
   if (!(error instanceof WechatApiError)) throw error
-  return mapped(LOGIN_ERRORS, error)
+  return mapped(LOGIN_ERRORS[error.kind], error)
 }
 
 /** The typed API error for a failed getuserphonenumber (or its access token). */
 export function wechatPhoneError(error: unknown): ReasonedError {
   if (!(error instanceof WechatApiError)) throw error
-  return mapped(PHONE_ERRORS, error)
+  return mapped(PHONE_ERRORS[error.kind], error)
 }
 
 /** The typed API error for encrypted data or a rawData signature that does not check out. */
 export function wechatDataError(error: unknown): ReasonedError {
   if (!(error instanceof WechatDataError)) throw error
-  return new ReasonedError({ ...DATA_ERRORS[error.kind], cause: error })
+  return mapped(DATA_ERRORS[error.kind], error)
 }
 
 /** For tests: every mapping, so none can be left out silently. */

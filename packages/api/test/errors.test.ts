@@ -9,11 +9,7 @@ import { protectedProcedure, publicProcedure, router } from '../src/trpc'
 // own HTTP handler so the test sees what a client receives.
 const testRouter = router({
   reasoned: publicProcedure.query(() => {
-    throw new ReasonedError({
-      code: 'UNAUTHORIZED',
-      reason: 'SESSION_EXPIRED',
-      message: 'Your session has expired',
-    })
+    throw new ReasonedError('SESSION_EXPIRED', { message: 'Your session has expired' })
   }),
   validated: publicProcedure
     .input(z.object({ nickname: z.string().min(1).max(64) }))

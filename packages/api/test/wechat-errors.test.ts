@@ -1,4 +1,4 @@
-import { DATA_REASONS, LOGIN_REASONS, PHONE_REASONS } from '@wxapp/session/shared'
+import { DATA_REASONS, LOGIN_REASONS, PHONE_REASONS, REQUEST_ERRORS } from '@wxapp/session/shared'
 import {
   errorForErrcode,
   WECHAT_DATA_ERROR_KINDS,
@@ -8,7 +8,6 @@ import {
   WechatWatermarkMismatchError,
 } from '@wxapp/wechat'
 import { describe, expect, it } from 'vitest'
-import { GENERIC_REASONS } from '../src/errors'
 import {
   WECHAT_ERROR_MAPS,
   wechatDataError,
@@ -26,7 +25,7 @@ describe('WeChat errors to API reasons', () => {
       ...LOGIN_REASONS,
       ...PHONE_REASONS,
       ...DATA_REASONS,
-      ...GENERIC_REASONS,
+      ...Object.keys(REQUEST_ERRORS),
     ])
     for (const table of [WECHAT_ERROR_MAPS.login, WECHAT_ERROR_MAPS.phone]) {
       expect(Object.keys(table).sort()).toEqual([...WECHAT_ERROR_KINDS].sort())

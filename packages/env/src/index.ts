@@ -3,7 +3,7 @@
  * (one validator per kind of setting, one loader), and the development app
  * that the WeChat simulator knows and `pnpm dev` logs in with.
  */
-import devApp from '../dev-app.json' with { type: 'json' }
+import devApp from '../dev-app.json'
 
 export { ConfigError, type LoadEnvOptions, loadEnv } from './load'
 export {

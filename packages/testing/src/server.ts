@@ -1,4 +1,5 @@
 import { join } from 'node:path'
+import { DEV_APP } from '@wxapp/env'
 import { type RunningProcess, runNodeToExit, startNodeProcess, workspaceRoot } from './processes'
 
 export const serverEntry = join(workspaceRoot, 'apps/server/dist/main.js')
@@ -16,8 +17,8 @@ const defaults: Record<string, string> = {
   HOST: '127.0.0.1',
   PORT: '0',
   LOG_LEVEL: 'info',
-  WECHAT_APPID: 'wx_sim_dev_app',
-  WECHAT_SECRET: 'sim_dev_secret_0123456789abcdef',
+  WECHAT_APPID: DEV_APP.appid,
+  WECHAT_SECRET: DEV_APP.secret,
   WECHAT_API_BASE: 'http://127.0.0.1:9',
   DATA_ENCRYPTION_KEY: TEST_DATA_KEY,
   LOGIN_RATE_LIMIT: '0',

@@ -1,15 +1,12 @@
 import { join } from 'node:path'
+import { DEV_APP } from '@wxapp/env'
 import { type RunningProcess, runNodeToExit, startNodeProcess, workspaceRoot } from './processes'
 
 export const simulatorEntry = join(workspaceRoot, 'packages/wechat-sim/dist/main.js')
 
-/**
- * The simulator's development app. Mirrors SIM_DEV_APPID/SIM_DEV_SECRET of
- * @wxapp/wechat-sim (a test there checks they agree): this package cannot
- * depend on the simulator, whose tests depend on this package.
- */
-export const SIM_DEV_APPID = 'wx_sim_dev_app'
-export const SIM_DEV_SECRET = 'sim_dev_secret_0123456789abcdef'
+/** The simulator's development app (the one of @wxapp/env, which the simulator knows too). */
+export const SIM_DEV_APPID = DEV_APP.appid
+export const SIM_DEV_SECRET = DEV_APP.secret
 
 const defaults = { LOG_LEVEL: 'info' }
 

@@ -1,10 +1,14 @@
+// The JSON itself, not @wxapp/env's index: this module reaches the H5 bundle.
+import devApp from '@wxapp/env/dev-app.json'
+
 /**
- * The simulator's documented development app: known when WECHAT_APPID and
+ * The simulator's documented development app (one file for every part of the
+ * repository: @wxapp/env's dev-app.json): known when WECHAT_APPID and
  * WECHAT_SECRET are unset, so `pnpm dev` and tests work with no real
  * credentials. It exists only in the simulator; real WeChat rejects it.
  */
-export const SIM_DEV_APPID = 'wx_sim_dev_app'
-export const SIM_DEV_SECRET = 'sim_dev_secret_0123456789abcdef'
+export const SIM_DEV_APPID: string = devApp.appid
+export const SIM_DEV_SECRET: string = devApp.secret
 
 /** The WeChat API paths the simulator serves (and faults can target). */
 export const API_PATHS = [

@@ -1,3 +1,5 @@
+import type { Reason } from '@wxapp/session/client'
+
 /** Simplified Chinese texts of the interface (the app's default and only language so far). */
 export const zhCN = {
   app: {
@@ -82,40 +84,59 @@ export const zhCN = {
     minutesAgo: (n: number) => `${n} 分钟前`,
     hoursAgo: (n: number) => `${n} 小时前`,
   },
-  /** Why something failed, by the server's (or the session client's) machine reason. */
+  /**
+   * What the user reads for each machine reason (the table in @wxapp/session/shared),
+   * each saying what to do. Typed against the table: a reason without a text, or a
+   * text for no reason, fails the type-check.
+   */
   errors: {
-    // Login (auth.login and the session client)
-    WECHAT_BUSY: '微信服务繁忙，请稍后重试',
-    WECHAT_UNAVAILABLE: '暂时连不上微信服务，请稍后重试',
-    WECHAT_RATE_LIMITED: '登录太频繁了，请稍后再试',
-    LOGIN_RATE_LIMITED: '登录尝试过多，请一分钟后再试',
-    WECHAT_CODE_INVALID: '登录凭证已失效，请重试',
-    WECHAT_CODE_USED: '登录凭证已被使用，请重试',
-    WECHAT_USER_BLOCKED: '微信暂时限制了该账号登录',
-    WECHAT_CREDENTIALS_INVALID: '服务器的小程序配置有误，请联系管理员',
-    APP_UNKNOWN: '服务器未配置该小程序，请联系管理员',
-    WECHAT_LOGIN_FAILED: '微信登录失败，请重试',
-    LOGIN_FAILED: '登录失败，请稍后重试',
-    NETWORK_ERROR: '网络连接失败，请检查网络后重试',
     // Sessions (after the one automatic re-login also failed)
-    AUTH_REQUIRED: '请先登录',
+    AUTH_REQUIRED: '请先登录后再试',
     TOKEN_INVALID: '登录已失效，请重新登录',
     SESSION_EXPIRED: '登录已过期，请重新登录',
-    SESSION_REVOKED: '已在其他设备上退出登录，请重新登录',
+    SESSION_REVOKED: '你已在其他设备上退出登录，请重新登录',
+    // Login (auth.login and the session client)
+    WECHAT_CODE_INVALID: '登录凭证已失效，请重新登录',
+    WECHAT_CODE_USED: '登录凭证已被使用，请重新登录',
+    WECHAT_USER_BLOCKED: '微信暂时限制了该账号登录，请在微信中查看账号状态',
+    WECHAT_RATE_LIMITED: '登录太频繁了，请一分钟后再试',
+    WECHAT_BUSY: '微信服务繁忙，请稍后重试',
+    WECHAT_UNAVAILABLE: '暂时连不上微信服务，请稍后重试',
+    WECHAT_CREDENTIALS_INVALID: '服务器的小程序配置有误，请联系客服',
+    APP_UNKNOWN: '服务器未配置该小程序，请联系客服',
+    LOGIN_RATE_LIMITED: '登录尝试过多，请一分钟后再试',
+    WECHAT_LOGIN_FAILED: '微信登录失败，请重试',
+    NETWORK_ERROR: '网络连接失败，请检查网络后重试',
+    LOGIN_FAILED: '登录失败，请稍后重试；若一直失败，请联系客服',
+    // Phone number
+    PHONE_CODE_INVALID: '手机号授权已失效，请再点一次“绑定手机号”',
+    PHONE_CODE_MISMATCH: '该手机号授权不属于当前微信账号，请用本人微信重新授权',
+    PHONE_QUOTA_EXHAUSTED: '暂时无法绑定手机号，请过一段时间再试',
+    // Encrypted WeChat data
+    DATA_DECRYPT_FAILED: '微信数据已过期，请重新登录后再试',
+    DATA_APPID_MISMATCH: '这份微信数据不属于本小程序，请在本小程序中重新获取',
+    DATA_SIGNATURE_INVALID: '微信数据校验失败，请重新登录后再试',
+    SESSION_KEY_MISSING: '需要重新登录后才能读取微信数据，请重新登录',
     // Uploads
-    UPLOAD_TOO_LARGE: '图片不能超过 2 MB，请换一张',
-    UPLOAD_UNSUPPORTED_TYPE: '仅支持 PNG、JPEG、GIF、WebP 格式的图片',
     UPLOAD_MISSING: '没有收到图片，请重新选择',
-    UPLOAD_FAILED: '头像上传失败，请重试',
-    // Other calls
-    PHONE_BINDING_UNAVAILABLE: '暂不支持绑定手机号',
-    INVALID_INPUT: '填写的内容有误',
-    NOT_FOUND: '内容不存在或已被删除',
+    UPLOAD_TOO_LARGE: '图片太大了，请换一张小一些的图片',
+    UPLOAD_UNSUPPORTED_TYPE: '仅支持 PNG、JPEG、GIF、WebP 格式的图片，请换一张',
+    UPLOAD_FAILED: '头像上传失败，请检查网络后重试',
+    // Any request
+    INVALID_INPUT: '填写的内容有误，请检查后重试',
+    HEADER_REPEATED: '请求格式有误，请重启小程序后重试',
+    FORBIDDEN: '你没有权限进行此操作',
+    NOT_FOUND: '内容不存在或已被删除，请刷新后重试',
+    METHOD_NOT_SUPPORTED: '请求格式有误，请更新小程序后重试',
+    TIMEOUT: '请求超时，请检查网络后重试',
+    PAYLOAD_TOO_LARGE: '提交的内容太大了，请精简后重试',
+    UNSUPPORTED_MEDIA_TYPE: '请求格式有误，请更新小程序后重试',
     TOO_MANY_REQUESTS: '操作太频繁了，请稍后再试',
     INTERNAL_ERROR: '服务器开小差了，请稍后重试',
     SERVICE_UNAVAILABLE: '服务暂时不可用，请稍后重试',
+    DATABASE_UNAVAILABLE: '服务正在维护，请稍后重试',
     UNKNOWN: '出了点问题，请稍后重试',
-  } as Record<string, string>,
+  } satisfies Record<Reason, string>,
   /** Validation messages per field, shown next to the field. */
   fieldErrors: {
     nicknameEmpty: '昵称不能为空',

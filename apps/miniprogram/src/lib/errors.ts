@@ -4,12 +4,12 @@
  * kind of failure) and its Chinese text from src/i18n. Server messages are English
  * and never shown.
  */
-import { sessionLoginErrorOf } from '@wxapp/session/client'
+import { isReason, type Reason, reasonOfCode, sessionLoginErrorOf } from '@wxapp/session/client'
 import { t } from '../i18n'
 
 export interface UiError {
-  /** Machine reason, e.g. WECHAT_BUSY, NETWORK_ERROR, PHONE_BINDING_UNAVAILABLE. */
-  reason: string
+  /** Machine reason, e.g. WECHAT_BUSY, NETWORK_ERROR, PHONE_CODE_INVALID. */
+  reason: Reason
   /** What to show. */
   message: string
 }
@@ -38,13 +38,14 @@ function isNetworkFailure(error: unknown): boolean {
   return false
 }
 
-export function reasonOf(error: unknown): string {
+export function reasonOf(error: unknown): Reason {
   const login = sessionLoginErrorOf(error)
   if (login) return login.reason
   const data = dataOf(error)
   if (data) {
-    if (typeof data.reason === 'string' && data.reason !== '') return data.reason
-    if (typeof data.code === 'string') return data.code
+    if (isReason(data.reason)) return data.reason
+    // A reason this app does not know yet (a newer server): its code still says much.
+    return reasonOfCode(data.code) ?? 'UNKNOWN'
   }
   if (isNetworkFailure(error)) return 'NETWORK_ERROR'
   // A tRPC error without data: the answer was not the API's (a proxy's error page).
@@ -54,7 +55,7 @@ export function reasonOf(error: unknown): string {
 
 export function describeError(error: unknown): UiError {
   const reason = reasonOf(error)
-  return { reason, message: t.errors[reason] ?? t.errors.UNKNOWN ?? '' }
+  return { reason, message: t.errors[reason] }
 }
 
 /** `error.data.fieldErrors` of a validation error (INVALID_INPUT), field -> messages. */

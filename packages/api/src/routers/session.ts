@@ -25,11 +25,7 @@ export const sessionRouter = router({
       select: { id: true },
     })
     if (!owned || !(await ctx.services.sessions.revoke(owned.id, 'revoked_by_user'))) {
-      throw new ReasonedError({
-        code: 'NOT_FOUND',
-        reason: 'NOT_FOUND',
-        message: 'No active session with that id',
-      })
+      throw new ReasonedError('NOT_FOUND', { message: 'No active session with that id' })
     }
     return { revoked: true as const }
   }),

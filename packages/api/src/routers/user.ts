@@ -1,10 +1,9 @@
-import type { PhoneInfo } from '@wxapp/wechat'
 import { z } from 'zod'
-import { ReasonedError } from '../errors'
+import { fetchPhoneNumber, storePhoneNumber } from '../services/phone'
+import { requireApp } from '../services/wechat-apps'
 import { isStorableText, NOT_STORABLE } from '../text'
 import { protectedProcedure, router } from '../trpc'
 import { maskPhone, publicUser } from '../users'
-import { wechatPhoneError } from '../wechat-errors'
 
 /** 1-64 characters (code points, so an emoji counts once) after trimming. */
 const nickname = z
@@ -46,53 +45,15 @@ export const userRouter = router({
       return publicUser(user)
     }),
 
-  /**
-   * Binds the phone number behind a getPhoneNumber button's code: WeChat's
-   * getuserphonenumber with the app's shared access token (refreshed once if
-   * WeChat refuses it), naming the user's openid so another user's code is
-   * refused. Stores the number without its country code, plus the country
-   * code; answers the number masked.
-   */
+  /** Binds the phone number behind a getPhoneNumber button's code; answers it masked. */
   bindPhone: protectedProcedure
     .input(z.object({ code: z.string().trim().min(1).max(128) }))
     .mutation(async ({ ctx, input }) => {
-      const { appid, userId } = ctx.session
-      const { prisma } = ctx.services.db
-      const app = ctx.services.apps.get(appid)
-      if (!app) {
-        // The session's app was removed from the configuration since it logged in.
-        throw new ReasonedError({
-          code: 'BAD_REQUEST',
-          reason: 'APP_UNKNOWN',
-          message: 'This server no longer serves that mini-program',
-        })
-      }
-      const user = await prisma.user.findUnique({ where: { id: userId }, select: { openid: true } })
-      if (!user)
-        throw new ReasonedError({
-          code: 'NOT_FOUND',
-          reason: 'NOT_FOUND',
-          message: 'User not found',
-        })
-
-      let phone: PhoneInfo
-      try {
-        phone = await app.accessToken.call((token) =>
-          app.client.getUserPhoneNumber(token, { code: input.code, openid: user.openid }),
-        )
-      } catch (error) {
-        const mapped = wechatPhoneError(error)
-        if (mapped.code === 'INTERNAL_SERVER_ERROR') {
-          ctx.log.error({ err: error, appid }, 'WeChat phone number call failed on the server side')
-        }
-        throw mapped
-      }
-      await prisma.user.update({
-        where: { id: userId },
-        data: { phoneNumber: phone.purePhoneNumber, phoneCountryCode: phone.countryCode },
-      })
-      ctx.services.sessions.forgetUser(userId)
-      ctx.log.info({ userId, appid }, 'phone number bound')
+      // The session's app may have left the configuration since it logged in.
+      const app = requireApp(ctx, ctx.session.appid)
+      const phone = await fetchPhoneNumber(ctx, app, { code: input.code, openid: ctx.user.openid })
+      await storePhoneNumber(ctx, ctx.user.id, phone)
+      ctx.log.info({ userId: ctx.user.id, appid: app.appid }, 'phone number bound')
       return { phoneNumber: maskPhone(phone.purePhoneNumber), countryCode: phone.countryCode }
     }),
 })

@@ -48,11 +48,7 @@ export const wechatRouter = router({
       sessionKey = null
     }
     if (!sessionKey) {
-      throw new ReasonedError({
-        code: 'PRECONDITION_FAILED',
-        reason: 'SESSION_KEY_MISSING',
-        message: 'The server holds no WeChat session key for this login: log in again',
-      })
+      throw new ReasonedError('SESSION_KEY_MISSING')
     }
     try {
       if (input.rawData !== undefined && input.signature !== undefined) {

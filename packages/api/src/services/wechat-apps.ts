@@ -1,4 +1,6 @@
 import type { AccessTokenProvider, WechatClient } from '@wxapp/wechat'
+import type { Context } from '../context'
+import { ReasonedError } from '../errors'
 
 /** One mini-program this server serves: its API client and its shared access token. */
 export interface WechatApp {
@@ -24,4 +26,11 @@ export function createWechatApps(defaultAppid: string, apps: readonly WechatApp[
   if (!byAppid.has(defaultAppid))
     throw new Error(`no WeChat client for the default app ${defaultAppid}`)
   return { defaultAppid, get: (appid) => byAppid.get(appid) }
+}
+
+/** The app a request names (input, then x-wx-appid, then the server's default). */
+export function requireApp(ctx: Context, appid: string | undefined | null): WechatApp {
+  const app = ctx.services.apps.get(appid ?? ctx.appid ?? ctx.services.apps.defaultAppid)
+  if (!app) throw new ReasonedError('APP_UNKNOWN')
+  return app
 }

@@ -3,32 +3,15 @@
  * client a session, with a stable machine `reason` to branch on. Messages are
  * written here, never copied from a request: no token can end up in one.
  */
-import { isSessionReason, LOGIN_REASONS, type LoginReason } from '../shared/index'
-
-/** Reasons only the client gives (the platform or the network failed, not the server). */
-export const CLIENT_LOGIN_REASONS = [
-  /** `wx.login` failed or gave no code (e.g. Taro's H5 build, which has no WeChat login). */
-  'WECHAT_LOGIN_FAILED',
-  /** `auth.login` got no answer from the API server (offline, timeout, not a tRPC response). */
-  'NETWORK_ERROR',
-  /** The server refused the login with no login reason, or answered with no usable session. */
-  'LOGIN_FAILED',
-] as const
-export type ClientLoginReason = (typeof CLIENT_LOGIN_REASONS)[number]
+import {
+  type ClientLoginReason,
+  isLoginReason,
+  isSessionReason,
+  type LoginReason,
+  REASONS,
+} from '../shared/index'
 
 export type SessionLoginReason = LoginReason | ClientLoginReason
-
-/** Worth trying again later (a new code, a wait); the others need a change somewhere. */
-const RETRYABLE: ReadonlyArray<SessionLoginReason> = [
-  'WECHAT_LOGIN_FAILED',
-  'NETWORK_ERROR',
-  'WECHAT_CODE_INVALID',
-  'WECHAT_CODE_USED',
-  'WECHAT_RATE_LIMITED',
-  'WECHAT_BUSY',
-  'WECHAT_UNAVAILABLE',
-  'LOGIN_RATE_LIMITED',
-]
 
 export interface SessionLoginErrorOptions {
   /** The tRPC error code the server answered with (`SERVICE_UNAVAILABLE`…). */
@@ -53,7 +36,7 @@ export class SessionLoginError extends Error {
     this.reason = reason
     this.code = options.code
     this.httpStatus = options.httpStatus
-    this.retryable = RETRYABLE.indexOf(reason) >= 0
+    this.retryable = REASONS[reason].retryable
     // Error's `cause` option is ES2022: set the property by hand.
     Object.defineProperty(this, 'cause', {
       value: options.cause,
@@ -76,12 +59,6 @@ export function sessionLoginErrorOf(error: unknown): SessionLoginError | null {
     current = typeof current === 'object' ? (current as { cause?: unknown }).cause : undefined
   }
   return null
-}
-
-const loginReasons: ReadonlyArray<string> = LOGIN_REASONS
-
-export function isLoginReason(reason: unknown): reason is LoginReason {
-  return typeof reason === 'string' && loginReasons.indexOf(reason) >= 0
 }
 
 /** The `data` of a tRPC error (`TRPCClientError#data`), when the server sent one. */

@@ -4,10 +4,17 @@
  * Runs in the WeChat runtime, in Taro's H5 build and in Node: no Node APIs, no
  * DOM, and the platform (wx.login, storage) comes in through small interfaces.
  */
-export type { ClientInfo, StoredSession } from '../shared/index'
 export {
   CLIENT_LOGIN_REASONS,
+  type ClientInfo,
   type ClientLoginReason,
+  isReason,
+  REASONS,
+  type Reason,
+  reasonOfCode,
+  type StoredSession,
+} from '../shared/index'
+export {
   isSessionFailure,
   isSessionLoginError,
   SessionLoginError,

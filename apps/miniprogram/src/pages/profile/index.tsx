@@ -62,7 +62,7 @@ function AvatarSection({ user }: { user: User }) {
           setState({
             uploading: false,
             preview: null,
-            error: t.errors.UPLOAD_UNSUPPORTED_TYPE ?? '',
+            error: t.errors.UPLOAD_UNSUPPORTED_TYPE,
           })
       },
       (error: unknown) => {
@@ -191,7 +191,7 @@ function PhoneSection({ user }: { user: User }) {
       setUser(await api.user.me.query())
       setNotice({ kind: 'success', text: t.profile.phoneBound })
     } catch (error) {
-      // Today the server answers a typed 501 (PHONE_BINDING_UNAVAILABLE): say so.
+      // PHONE_CODE_INVALID, PHONE_CODE_MISMATCH, PHONE_QUOTA_EXHAUSTED… each has its text.
       setNotice({ kind: 'error', text: describeError(error).message })
     } finally {
       setBinding(false)
