@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import cors from '@fastify/cors'
-import type { FastifyTRPCPluginOptions } from '@trpc/server/adapters/fastify'
+import { type FastifyTRPCPluginOptions, fastifyTRPCPlugin } from '@trpc/server/adapters/fastify'
 import {
   type ApiServices,
   type AppRouter,
@@ -15,7 +15,7 @@ import type { Logger } from 'pino'
 import { clientErrorHandler, errorBody, statusOf } from './http-errors'
 import { RequestLogController } from './logger'
 import { repeatedHeader, requestAuth } from './request-auth'
-import { trpcHttp } from './trpc-http'
+import { createTrpcFastPath } from './trpc-fast-path'
 import { type UploadOptions, uploadRoutes } from './uploads'
 
 export interface AppOptions {
@@ -31,7 +31,7 @@ export interface AppOptions {
   uploads: Omit<UploadOptions, 'services'>
   /**
    * Answer plain JSON tRPC calls without tRPC's fetch adapter (the default;
-   * see trpc-http.ts). Off: every call goes through the adapter.
+   * see trpc-fast-path.ts). Off: every call goes through the adapter.
    */
   trpcFastPath?: boolean
 }
@@ -160,14 +160,19 @@ export async function buildApp({
       }
     },
   } satisfies FastifyTRPCPluginOptions<AppRouter>['trpcOptions']
-  await app.register(
-    trpcHttp({
-      trpcOptions,
-      createContext: (req) => createContext(services, req),
-      fastPath: trpcFastPath,
-    }),
-    { prefix: '/trpc' },
-  )
+  const fastPath = trpcFastPath
+    ? await createTrpcFastPath({
+        trpcOptions,
+        createContext: (req) => createContext(services, req),
+        warn: (details, message) => logger.warn(details, message),
+      })
+    : null
+  // tRPC mounted the stock way; the fast path, when on, answers in front of
+  // it from a hook on its routes only.
+  await app.register(async (scope) => {
+    if (fastPath) scope.addHook('preHandler', fastPath)
+    await scope.register(fastifyTRPCPlugin, { prefix: '/trpc', trpcOptions })
+  })
 
   return app
 }

@@ -46,7 +46,7 @@ const ENV = {
   /** How long in-flight requests get to finish on SIGTERM before the process exits anyway. */
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(10),
-  /** Answer plain JSON tRPC calls without tRPC's fetch adapter (see trpc-http.ts). */
+  /** Answer plain JSON tRPC calls without tRPC's fetch adapter (see trpc-fast-path.ts). */
   TRPC_FAST_PATH: booleanFlag.default(true),
 
   WECHAT_APPID: appid,

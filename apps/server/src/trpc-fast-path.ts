@@ -1,46 +1,62 @@
+import { createRequire } from 'node:module'
 import type { AnyTRPCProcedure, AnyTRPCRouter, TRPCError } from '@trpc/server'
-import { type FastifyTRPCPluginOptions, fastifyRequestHandler } from '@trpc/server/adapters/fastify'
-import {
-  defaultTransformer,
-  getErrorShape,
-  getHTTPStatusCode,
-  getProcedureAtPath,
-  getTRPCErrorFromUnknown,
-  isAsyncIterable,
-  isObject,
-  isPromise,
-  TRPCError as TRPCErrorClass,
-  transformTRPCResponse,
-} from '@trpc/server/unstable-core-do-not-import'
-import type { FastifyPluginCallback, FastifyReply, FastifyRequest } from 'fastify'
+import type { FastifyTRPCPluginOptions } from '@trpc/server/adapters/fastify'
+import type { FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify'
 
 /**
- * tRPC over HTTP, the way `@trpc/server/adapters/fastify` serves it, with a
- * fast path in front for the requests that make almost all the traffic.
+ * A fast path in front of tRPC's stock Fastify plugin, for the requests that
+ * make almost all the traffic.
  *
  * tRPC v11's adapters turn every Node request into a Fetch API `Request`
  * (undici: a Headers copy, a URL, an AbortController and AbortSignal.any
  * per call), and Fastify streams the `Response` back through a web
  * ReadableStream. Profiled, that conversion cost several times the request
- * itself. The fast path answers plain JSON queries and mutations (a GET or a
- * POST with a JSON body, batched or not, of procedures that exist, with the
- * method their type wants) straight from the Node request: the same
- * procedures, the same error formatter, the same status codes and bodies,
- * byte for byte (see test/trpc-http.test.ts, which compares the two).
- * Everything else — streaming (`trpc-accept`, jsonl), subscriptions,
+ * itself (docs/performance.md). The fast path answers plain JSON queries and
+ * mutations (a GET or a POST with a JSON body, batched or not, of procedures
+ * that exist, with the method their type wants) straight from the Node
+ * request: the same procedures, the same error formatter, the same status
+ * codes and bodies, byte for byte (test/trpc-fast-path.test.ts compares the
+ * two). Everything else — streaming (`trpc-accept`, jsonl), subscriptions,
  * connection params, unknown procedures, wrong methods, input that is not
- * JSON, other content types, HEAD — goes to tRPC's own handler, unchanged.
+ * JSON, other content types, HEAD — goes on to tRPC's plugin, unchanged.
+ * The one difference on the wire: a Content-Length instead of chunked
+ * transfer encoding.
  *
- * The one difference on the wire: the answer carries a Content-Length
- * instead of chunked transfer encoding.
+ * It calls tRPC internals (`unstable-core-do-not-import`), whose names and
+ * behaviour may change in any release: it switches itself off, with a
+ * warning, unless the installed @trpc/server is the version it was compared
+ * against. After an upgrade, run the comparison test, then move the pin.
  */
-export interface TrpcHttpOptions<TRouter extends AnyTRPCRouter, TContext> {
+export const TESTED_TRPC_SERVER_VERSION = '11.25.2'
+
+type Core = typeof import('@trpc/server/unstable-core-do-not-import')
+/** The internals used, checked to exist before the fast path goes on. */
+const CORE_FUNCTIONS = [
+  'getErrorShape',
+  'getHTTPStatusCode',
+  'getProcedureAtPath',
+  'getTRPCErrorFromUnknown',
+  'isAsyncIterable',
+  'isObject',
+  'isPromise',
+  'transformTRPCResponse',
+  'TRPCError',
+] as const
+
+export function installedTrpcServerVersion(): string {
+  const require = createRequire(import.meta.url)
+  return (require('@trpc/server/package.json') as { version: string }).version
+}
+
+export interface TrpcFastPathOptions<TRouter extends AnyTRPCRouter, TContext> {
   /** What the stock handler gets (router, createContext, onError). */
   trpcOptions: FastifyTRPCPluginOptions<TRouter>['trpcOptions']
   /** The fast path's context: the same as `trpcOptions.createContext` gives. */
   createContext: (request: FastifyRequest) => TContext
-  /** Off: every request goes through tRPC's fetch adapter (for comparison and benchmarks). */
-  fastPath?: boolean
+  /** Told why the fast path is off (an untested @trpc/server). */
+  warn: (details: object, message: string) => void
+  /** The installed @trpc/server version (tests give another). */
+  version?: string
 }
 
 type CallResult = [TRPCError, undefined] | [undefined, unknown]
@@ -60,7 +76,8 @@ function isJsonContentType(value: string | undefined): boolean {
 }
 
 /** tRPC's check: data it could only send as a stream. */
-function isDataStream(value: unknown): boolean {
+function isDataStream(core: Core, value: unknown): boolean {
+  const { isAsyncIterable, isObject, isPromise } = core
   if (!isObject(value)) return false
   if (isAsyncIterable(value)) return true
   const values = Object.values(value)
@@ -86,12 +103,47 @@ function plainHost(host: string | undefined): boolean {
 }
 
 /**
- * The fast path alone: answers a request and resolves true, or resolves false
- * (having sent nothing) to leave it to tRPC's handler.
+ * The fast path as a preHandler hook for tRPC's plugin routes, or null (and a
+ * warning) when the installed @trpc/server is not the tested one.
  */
-export function createFastPath<TRouter extends AnyTRPCRouter, TContext>(
-  opts: TrpcHttpOptions<TRouter, TContext>,
+export async function createTrpcFastPath<TRouter extends AnyTRPCRouter, TContext>(
+  opts: TrpcFastPathOptions<TRouter, TContext>,
+): Promise<preHandlerAsyncHookHandler | null> {
+  const version = opts.version ?? installedTrpcServerVersion()
+  if (version !== TESTED_TRPC_SERVER_VERSION) {
+    opts.warn(
+      { installed: version, tested: TESTED_TRPC_SERVER_VERSION },
+      'tRPC fast path off: @trpc/server is not the version it was tested with (see trpc-fast-path.ts)',
+    )
+    return null
+  }
+  const core: Core = await import('@trpc/server/unstable-core-do-not-import')
+  const missing = CORE_FUNCTIONS.filter((name) => typeof core[name] !== 'function')
+  if (missing.length > 0) {
+    opts.warn({ missing }, 'tRPC fast path off: tRPC internals it uses are missing')
+    return null
+  }
+  const fast = fastPathOf(core, opts)
+  return async (request, reply) => {
+    const { path } = request.params as { path: string }
+    if (await fast(request, reply, path)) return reply
+  }
+}
+
+/** Answers a request and resolves true, or resolves false (having sent nothing) to leave it to tRPC. */
+function fastPathOf<TRouter extends AnyTRPCRouter, TContext>(
+  core: Core,
+  opts: TrpcFastPathOptions<TRouter, TContext>,
 ): (request: FastifyRequest, reply: FastifyReply, path: string) => Promise<boolean> {
+  const {
+    defaultTransformer,
+    getErrorShape,
+    getHTTPStatusCode,
+    getProcedureAtPath,
+    getTRPCErrorFromUnknown,
+    isObject,
+    transformTRPCResponse,
+  } = core
   const { trpcOptions } = opts
   const router = trpcOptions.router
   const config = router._def._config
@@ -233,7 +285,7 @@ export function createFastPath<TRouter extends AnyTRPCRouter, TContext>(
     try {
       if (!isBatchCall) {
         const [error, data] = await call(calls[0] as AnyTRPCProcedure, 0)
-        if (!error && isDataStream(data)) throw streamError()
+        if (!error && isDataStream(core, data)) throw streamError(core)
         if (error) {
           const response = { error: errorShape(error, 0) }
           status = getHTTPStatusCode([response], [error])
@@ -246,7 +298,7 @@ export function createFastPath<TRouter extends AnyTRPCRouter, TContext>(
         const results = await Promise.all(calls.map(call))
         const errors: (TRPCError | undefined)[] = []
         const responses = results.map(([error, data], index) => {
-          const failure = error ?? (isDataStream(data) ? streamError() : undefined)
+          const failure = error ?? (isDataStream(core, data) ? streamError(core) : undefined)
           errors.push(failure)
           return failure ? { error: errorShape(failure, index) } : { result: { data } }
         })
@@ -282,33 +334,8 @@ export function createFastPath<TRouter extends AnyTRPCRouter, TContext>(
   return fast
 }
 
-export function trpcHttp<TRouter extends AnyTRPCRouter, TContext>(
-  opts: TrpcHttpOptions<TRouter, TContext>,
-): FastifyPluginCallback {
-  const { trpcOptions } = opts
-  const fast = createFastPath(opts)
-  return (fastify, _options, done) => {
-    // As fastifyTRPCPlugin: bodies reach tRPC as text.
-    fastify.removeContentTypeParser('application/json')
-    fastify.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, next) => {
-      next(null, body)
-    })
-    fastify.removeContentTypeParser('multipart/form-data')
-    fastify.addContentTypeParser('multipart/form-data', {}, (_req, body, next) => {
-      next(null, body)
-    })
-    fastify.all<{ Params: { path: string } }>('/:path', async (request, reply) => {
-      const path = request.params.path
-      if (opts.fastPath !== false && (await fast(request, reply, path))) return reply
-      await fastifyRequestHandler({ ...trpcOptions, req: request, res: reply, path })
-      return reply
-    })
-    done()
-  }
-}
-
-function streamError(): TRPCError {
-  return new TRPCErrorClass({
+function streamError(core: Core): TRPCError {
+  return new core.TRPCError({
     code: 'UNSUPPORTED_MEDIA_TYPE',
     message: 'Cannot use stream-like response in non-streaming request - use httpBatchStreamLink',
   })

@@ -1,5 +1,5 @@
 /**
- * The tRPC fast path (src/trpc-http.ts) against tRPC's own fetch adapter:
+ * The tRPC fast path (src/trpc-fast-path.ts) against tRPC's own fetch adapter:
  * two apps on the same services and database, the same requests to both,
  * and the answers must be the same — status, body, and the headers a client
  * reads — whether the fast path took the request or left it to the adapter.
@@ -7,6 +7,7 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { appRouter } from '@wxapp/api'
 import { applyMigrations, type Database, openDatabase } from '@wxapp/db'
 import {
   type RunningProcess,
@@ -23,6 +24,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildApp } from '../src/app'
 import { loadConfig } from '../src/config'
 import { createServices } from '../src/services'
+import {
+  createTrpcFastPath,
+  installedTrpcServerVersion,
+  TESTED_TRPC_SERVER_VERSION,
+} from '../src/trpc-fast-path'
 
 type Request = {
   method?: 'GET' | 'POST' | 'HEAD' | 'PUT' | 'OPTIONS'
@@ -308,5 +314,30 @@ describe('the tRPC fast path answers as tRPC does', () => {
     for (const file of files) {
       expect(readFileSync(join(dir, file), 'utf8'), file).not.toMatch(/\bsignal\b/)
     }
+  })
+})
+
+describe('the fast path guards itself', () => {
+  const trpcOptions = { router: appRouter, createContext: () => ({}) as never }
+  const createContext = () => ({}) as never
+
+  it('was compared with the installed @trpc/server (after an upgrade: run this file, then move the pin)', () => {
+    expect(installedTrpcServerVersion()).toBe(TESTED_TRPC_SERVER_VERSION)
+  })
+
+  it('switches itself off, with a warning, on any other @trpc/server', async () => {
+    const warnings: { details: object; message: string }[] = []
+    const warn = (details: object, message: string) => warnings.push({ details, message })
+    for (const version of ['11.26.0', '11.25.1', '12.0.0']) {
+      expect(await createTrpcFastPath({ trpcOptions, createContext, warn, version })).toBeNull()
+    }
+    expect(warnings).toHaveLength(3)
+    expect(warnings[0]).toEqual({
+      details: { installed: '11.26.0', tested: TESTED_TRPC_SERVER_VERSION },
+      message: expect.stringMatching(/^tRPC fast path off: @trpc\/server is not the version/),
+    })
+    const on = await createTrpcFastPath({ trpcOptions, createContext, warn })
+    expect(typeof on).toBe('function')
+    expect(warnings).toHaveLength(3)
   })
 })
