@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs'
 import { TRPCError } from '@trpc/server'
 import { getHTTPStatusCodeFromError } from '@trpc/server/http'
 import { TRPC_ERROR_CODES_BY_KEY } from '@trpc/server/rpc'
@@ -76,5 +77,18 @@ describe('the reasons table', () => {
 
   it('answers every session reason 401, so the client knows to log in again', () => {
     for (const spec of Object.values(SESSION_ERRORS)) expect(spec).toMatchObject({ status: 401 })
+  })
+})
+
+describe("the README's table of reasons", () => {
+  it('lists every reason the server sends', () => {
+    const readme = readFileSync(new URL('../../../README.md', import.meta.url), 'utf8')
+    const table = readme.slice(
+      readme.indexOf('| reason '),
+      readme.indexOf('### From the simulator'),
+    )
+    for (const reason of ALL_REASONS) {
+      if (REASONS[reason].code !== null) expect(table, reason).toContain(`\`${reason}\``)
+    }
   })
 })
