@@ -13,20 +13,7 @@ const TOP_LEVEL_PATHS = [
   'secret',
   'password',
 ]
-const REDACT_PATHS = [
-  'authorization',
-  'token',
-  'sessionKey',
-  'session_key',
-  'secret',
-  'password',
-  '*.authorization',
-  '*.token',
-  '*.sessionKey',
-  '*.session_key',
-  '*.secret',
-  '*.password',
-]
+const REDACT_PATHS = [...TOP_LEVEL_PATHS, ...TOP_LEVEL_PATHS.map((path) => `*.${path}`)]
 
 export function createLogger(level: string, destination?: pino.DestinationStream): Logger {
   return pino(

@@ -1,22 +1,14 @@
 import { applyMigrations, openDatabase, redactDatabaseUrl } from '@wxapp/db'
+import { configOrExit } from '@wxapp/env'
 import { buildApp } from './app'
-import { ConfigError, loadConfig } from './config'
+import { loadConfig } from './config'
 import { loadDataKeys } from './data-key'
 import { startHousekeeping } from './housekeeping'
 import { createLogger } from './logger'
 import { createServices } from './services'
 
 async function main(): Promise<void> {
-  let config: ReturnType<typeof loadConfig>
-  try {
-    config = loadConfig()
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      process.stderr.write(`${error.message}\n`)
-      process.exit(1)
-    }
-    throw error
-  }
+  const config = configOrExit(() => loadConfig())
 
   const logger = createLogger(config.logLevel)
   const started = performance.now()

@@ -5,7 +5,7 @@
  */
 import devApp from '../dev-app.json'
 
-export { ConfigError, type LoadEnvOptions, loadEnv } from './load'
+export { ConfigError, configOrExit, type LoadEnvOptions, loadEnv } from './load'
 export {
   type AppCredentials,
   appid,

@@ -64,3 +64,14 @@ export function loadEnv<TShape extends Shape>(
   // A plain object, not env-core's Proxy: callers spread and compare it.
   return { ...parsed }
 }
+
+/** For a process's start: the configuration, or its problems on stderr and exit 1 (no stack trace). */
+export function configOrExit<T>(load: () => T): T {
+  try {
+    return load()
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error
+    process.stderr.write(`${error.message}\n`)
+    process.exit(1)
+  }
+}

@@ -1,5 +1,6 @@
+import { configOrExit } from '@wxapp/env'
 import { pino } from 'pino'
-import { ConfigError, loadConfig } from './config'
+import { loadConfig } from './config'
 import { createSimServer } from './server'
 import { SimState } from './state'
 
@@ -7,16 +8,7 @@ const SWEEP_INTERVAL_MS = 30_000
 const SHUTDOWN_TIMEOUT_MS = 5_000
 
 function main(): void {
-  let config: ReturnType<typeof loadConfig>
-  try {
-    config = loadConfig()
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      process.stderr.write(`${error.message}\n`)
-      process.exit(1)
-    }
-    throw error
-  }
+  const config = configOrExit(() => loadConfig())
 
   // No redaction list: nothing secret is ever passed to the logger (paths
   // only, no query strings or bodies).
