@@ -6,7 +6,7 @@
  * through the structural KeyValueStorage interface (the one of
  * `@wxapp/session/client`: `taroStorage(Taro)` fits), sync or async.
  */
-import { parseSetCookie } from 'set-cookie-parser'
+import { parseSetCookieString } from './parse'
 import {
   readSetCookies,
   type SetCookieSource,
@@ -14,7 +14,6 @@ import {
   splitSetCookieHeader,
 } from './split'
 import {
-  canonicalDomain,
   defaultPath,
   domainMatch,
   isPublicSuffixDefault,
@@ -54,9 +53,9 @@ export interface Cookie {
 
 /** Why a Set-Cookie string was not stored. */
 export type CookieRejectReason =
-  /** Not a cookie: no `name=`, or an empty or forbidden name. */
+  /** Not a cookie: no `name=`, an empty name, or a control character (NUL, CR, LF, ...) anywhere. */
   | 'invalid'
-  /** Domain attribute the request host does not domain-match (another site). */
+  /** Domain attribute the request host does not domain-match (another site, or a trailing "."). */
   | 'domain-mismatch'
   /** Domain attribute is a public suffix (`com`, `com.cn`): a cookie for every site under it. */
   | 'public-suffix'
@@ -127,19 +126,6 @@ export const DEFAULT_COOKIE_STORAGE_KEY = 'wxapp.cookies'
 const STORAGE_VERSION = 1
 /** The latest time a Date can hold. */
 const MAX_TIME = 8.64e15
-/** set-cookie-parser's options for one Set-Cookie string. */
-const PARSE_OPTIONS = {
-  // Cookie values go back to the server byte for byte: never URI-decode them.
-  decodeValues: false,
-  // An array, not a name-keyed map: two cookies may share a name (other path or domain).
-  map: false,
-  // Each string is already one cookie (split in split.ts). This also keeps the
-  // parser's splitting path, which calls Array#flat (ES2019), out of the app.
-  split: false,
-  // No console output from the parser; rejections are reported in the result.
-  silent: true,
-} as const
-
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null
 }
@@ -276,22 +262,26 @@ export function createCookieJar(options: CookieJarOptions): CookieJar {
     target: RequestTarget,
     time: number,
   ): Candidate | CookieRejectReason {
-    const parsed = parseSetCookie([setCookie], PARSE_OPTIONS)[0]
-    // set-cookie-parser names a `value`-only string's cookie "": RFC 6265 ignores it.
-    if (!parsed?.name) return 'invalid'
+    const parsed = parseSetCookieString(setCookie)
+    if (!parsed) return 'invalid'
 
     let expires: number | null = null
-    if (typeof parsed.maxAge === 'number') {
+    if (parsed.maxAge !== undefined) {
       // Max-Age wins over Expires; <= 0 means "the earliest time", i.e. delete.
       expires = parsed.maxAge <= 0 ? 0 : Math.min(time + parsed.maxAge * 1000, MAX_TIME)
-    } else if (parsed.expires) {
-      expires = parsed.expires.getTime()
+    } else if (parsed.expires !== undefined) {
+      expires = parsed.expires
     }
 
-    const domainAttribute = typeof parsed.domain === 'string' ? canonicalDomain(parsed.domain) : ''
+    // 5.3 steps 4-6. An empty domain-attribute (none, or `Domain=.`) means host-only.
+    const domainAttribute = parsed.domain ?? ''
     let domain = target.host
     let hostOnly = true
     if (domainAttribute) {
+      // `example.com.` is another domain than `example.com` (the request host is
+      // canonical without the dot), so it cannot domain-match: the cookie is
+      // refused, as in 6265bis and Chrome and Firefox.
+      if (domainAttribute.charAt(domainAttribute.length - 1) === '.') return 'domain-mismatch'
       if (isPublicSuffix(domainAttribute)) {
         // A public suffix is only allowed as the request host itself (e.g. `localhost`).
         if (domainAttribute !== target.host) return 'public-suffix'
@@ -304,17 +294,17 @@ export function createCookieJar(options: CookieJarOptions): CookieJar {
     }
 
     const path =
-      typeof parsed.path === 'string' && parsed.path.charAt(0) === '/'
+      parsed.path !== undefined && parsed.path.charAt(0) === '/'
         ? parsed.path
         : defaultPath(target.path)
-    const secure = parsed.secure === true
+    const secure = parsed.secure
 
     if (secure && !target.secure) return 'secure-required'
     const name = parsed.name
     if (name.slice(0, 9).toLowerCase() === '__secure-' && !secure) return 'secure-required'
     if (
       name.slice(0, 7).toLowerCase() === '__host-' &&
-      (!secure || !hostOnly || typeof parsed.path !== 'string' || parsed.path !== '/')
+      (!secure || !hostOnly || parsed.path !== '/')
     ) {
       return 'secure-required'
     }
@@ -326,13 +316,11 @@ export function createCookieJar(options: CookieJarOptions): CookieJar {
       hostOnly,
       path,
       secure,
-      httpOnly: parsed.httpOnly === true,
+      httpOnly: parsed.httpOnly,
       expires,
       creation: time,
     }
-    if (typeof parsed.sameSite === 'string' && parsed.sameSite !== '') {
-      cookie.sameSite = parsed.sameSite
-    }
+    if (parsed.sameSite) cookie.sameSite = parsed.sameSite
 
     if (!target.secure) {
       // 6265bis: an insecure origin may not overwrite or shadow a Secure cookie.
@@ -365,7 +353,8 @@ export function createCookieJar(options: CookieJarOptions): CookieJar {
     const time = now()
     let changed = purgeExpired()
     for (const setCookie of strings) {
-      const outcome = evaluate(setCookie.trim(), target, time)
+      // Not trimmed: the parser trims WSP only, and a CR or LF at an end refuses the cookie.
+      const outcome = evaluate(setCookie, target, time)
       if (typeof outcome === 'string') {
         result.rejected.push({ setCookie, reason: outcome })
         continue

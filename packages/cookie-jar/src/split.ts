@@ -8,17 +8,13 @@
  *   2026 07:28:00 GMT` — so the string is split with set-cookie-parser's
  *   `splitCookiesString`, which only splits at a comma followed by `name=`.
  * - QQ on Android joins them with ";", the separator of a cookie's own
- *   attributes. After the first `name=value`, every `;`-separated part of one
- *   cookie is an attribute, and attribute names are a short, known list. So a
- *   part shaped `name=value` whose name is not a known attribute name
- *   (Expires, Max-Age, Domain, Path, SameSite, Priority, ...) starts the next
- *   cookie. Flags without "=" (Secure, HttpOnly) stay attributes.
- *   The price: a cookie named like an attribute (`path=...`) cannot start a
- *   joined cookie, and an unknown `name=value` extension attribute is read as
- *   a cookie of its own; turn this off with `semicolonJoined: false` when the
- *   backend sends such attributes and the app never runs in QQ.
+ *   attributes; see splitSemicolonJoined for how far that can be undone.
+ *
+ * Pieces are trimmed of spaces and tabs only: a CR or LF stays, and the jar
+ * refuses the cookie that carries it.
  */
 import { splitCookiesString } from 'set-cookie-parser'
+import { trimWsp } from './parse'
 
 /**
  * Attribute names (lower case) that may carry "=value" inside one Set-Cookie
@@ -50,28 +46,113 @@ export interface SplitOptions {
   semicolonJoined?: boolean
 }
 
-function isAttributePart(part: string): boolean {
+/**
+ * The lower-case attribute name of a ";" part when it is a known one; "" for
+ * another part that can only be an attribute (a flag without "=", a part
+ * without a name); null for an unknown `name=value`, which may start a cookie.
+ */
+function attributeNameOf(part: string): string | null {
   const eq = part.indexOf('=')
-  // A flag (`Secure`, `HttpOnly`) or a part without a name: never a cookie.
-  if (eq <= 0) return true
-  const name = part.slice(0, eq).trim().toLowerCase()
-  return name === '' || SET_COOKIE_ATTRIBUTE_NAMES.indexOf(name) >= 0
+  const name = trimWsp(eq < 0 ? part : part.slice(0, eq)).toLowerCase()
+  if (SET_COOKIE_ATTRIBUTE_NAMES.indexOf(name) >= 0) return name
+  return eq < 0 || name === '' ? '' : null
 }
 
-/** Splits one Set-Cookie string at each ";" that starts a new `name=value` (QQ's join). */
-export function splitSemicolonJoined(setCookie: string): string[] {
-  const parts = setCookie.split(';')
-  const cookies: string[] = []
-  let current: string[] = []
-  for (const part of parts) {
-    if (current.length > 0 && !isAttributePart(part)) {
-      cookies.push(current.join(';').trim())
-      current = []
+/** An unknown `name=value` part and the attribute parts after it. */
+interface Unit {
+  parts: string[]
+  /** Known attribute names among the attribute parts. */
+  names: string[]
+}
+
+/** The flags a wrong split must not take away from a cookie. */
+const GUARDED_FLAGS = ['secure', 'httponly']
+
+function repeatsAny(names: readonly string[], unit: Unit): boolean {
+  return unit.names.some((name) => names.indexOf(name) >= 0)
+}
+
+/**
+ * Whether a cookie with attribute `names` could lose a Secure or HttpOnly if
+ * units[from] started a new cookie: any such flag it lacks, from units[from]
+ * up to the next unit that is evidently a new cookie (one that repeats an
+ * attribute of the cookie grown by all the units before it). `nextNamed[i]` is
+ * the first unit from i on with attribute names: the others change nothing,
+ * and skipping them keeps this to a few steps (there are few attribute names
+ * to add before one repeats), so a long header is not quadratic.
+ */
+function wouldLoseFlag(
+  names: readonly string[],
+  units: readonly Unit[],
+  nextNamed: readonly number[],
+  from: number,
+): boolean {
+  const grown = names.slice()
+  for (let i = nextNamed[from] as number; i < units.length; i = nextNamed[i + 1] as number) {
+    const unit = units[i] as Unit
+    if (i > from && repeatsAny(grown, unit)) return false
+    for (const name of unit.names) {
+      if (GUARDED_FLAGS.indexOf(name) >= 0 && names.indexOf(name) < 0) return true
+      grown.push(name)
     }
-    current.push(part)
   }
-  if (current.length > 0) cookies.push(current.join(';').trim())
-  return cookies.filter((cookie) => cookie !== '')
+  return false
+}
+
+/**
+ * Splits one Set-Cookie string at each ";" that starts a new cookie (QQ's join).
+ *
+ * The first part starts a cookie. A known attribute name (Expires, Max-Age,
+ * Domain, Path, Secure, HttpOnly, SameSite, Partitioned, Priority, ... in any
+ * case, with or without "=") and any part without "=" continue it. An unknown
+ * `name=value` is the ambiguous case: QQ's next cookie, or an extension
+ * attribute of this one. The rule:
+ *
+ * 1. It starts a new cookie when its attributes repeat one the current cookie
+ *    already has (`a=1; Path=/;b=2; Path=/api`): a cookie names each once.
+ * 2. Otherwise it is an attribute of the current cookie when splitting there
+ *    could take a Secure or HttpOnly away from it: one it lacks appears before
+ *    the next part that rule 1 makes a new cookie (`sid=abc; Foo=bar;
+ *    Path=/admin; Secure` stays one Secure cookie, Path and all).
+ * 3. Otherwise it starts a new cookie: no flag is at stake (`a=1;b=2`).
+ *
+ * So a cookie never loses a Secure or HttpOnly that comes after it, unless a
+ * repeated attribute says a new cookie has begun. The costs (a cookie read as
+ * an attribute, an attribute read as a cookie) are in the README.
+ */
+export function splitSemicolonJoined(setCookie: string): string[] {
+  const units: Unit[] = []
+  for (const part of setCookie.split(';')) {
+    const name = units.length === 0 ? null : attributeNameOf(part)
+    const last = units[units.length - 1]
+    if (name === null || last === undefined) {
+      units.push({ parts: [part], names: [] })
+    } else {
+      last.parts.push(part)
+      if (name !== '') last.names.push(name)
+    }
+  }
+  const nextNamed: number[] = []
+  nextNamed[units.length] = units.length
+  for (let i = units.length - 1; i >= 0; i--) {
+    nextNamed[i] = (units[i] as Unit).names.length > 0 ? i : (nextNamed[i + 1] as number)
+  }
+  const cookies: Unit[] = []
+  let current: Unit | undefined
+  units.forEach((unit, index) => {
+    if (
+      current !== undefined &&
+      !repeatsAny(current.names, unit) &&
+      wouldLoseFlag(current.names, units, nextNamed, index)
+    ) {
+      current.parts.push(...unit.parts)
+      current.names.push(...unit.names)
+      return
+    }
+    current = { parts: unit.parts.slice(), names: unit.names.slice() }
+    cookies.push(current)
+  })
+  return cookies.map((cookie) => trimWsp(cookie.parts.join(';'))).filter((cookie) => cookie !== '')
 }
 
 /**
@@ -82,8 +163,9 @@ export function splitSetCookieHeader(header: string, options: SplitOptions = {})
   const semicolons = options.semicolonJoined !== false
   const out: string[] = []
   for (const piece of splitCookiesString(header)) {
-    const trimmed = piece.trim()
-    if (!trimmed) continue
+    // A piece of whitespace only is nothing; else spaces and tabs go, CR / LF stay.
+    if (piece.trim() === '') continue
+    const trimmed = trimWsp(piece)
     if (semicolons) out.push(...splitSemicolonJoined(trimmed))
     else out.push(trimmed)
   }

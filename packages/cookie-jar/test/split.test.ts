@@ -4,7 +4,13 @@
  * arrays, and header names in any case.
  */
 import { describe, expect, it } from 'vitest'
-import { readSetCookies, splitSemicolonJoined, splitSetCookieHeader } from '../src/index'
+import {
+  createCookieJar,
+  readSetCookies,
+  splitSemicolonJoined,
+  splitSetCookieHeader,
+} from '../src/index'
+import { memoryStorage } from './helpers'
 
 const WECHAT_JOINED =
   'a=1; Path=/; Expires=Wed, 21 Oct 2026 07:28:00 GMT; HttpOnly,b=2; Path=/api, c=3; Max-Age=60'
@@ -79,6 +85,67 @@ describe('splitSetCookieHeader: QQ (Android) joins with ";"', () => {
 
   it('splitSemicolonJoined leaves a single cookie as it is', () => {
     expect(splitSemicolonJoined('a=1; Path=/; Secure')).toEqual(['a=1; Path=/; Secure'])
+  })
+})
+
+describe('splitSetCookieHeader: ";" joins and unknown attributes', () => {
+  it.each([
+    // An unknown name=value followed by flags the cookie lacks is an attribute: the flags stay.
+    [
+      'sid=abc; Foo=bar; Path=/admin; Secure; HttpOnly',
+      ['sid=abc; Foo=bar; Path=/admin; Secure; HttpOnly'],
+    ],
+    ['sid=abc; Path=/; Foo=bar; Secure', ['sid=abc; Path=/; Foo=bar; Secure']],
+    ['sid=abc; Foo=bar; HttpOnly', ['sid=abc; Foo=bar; HttpOnly']],
+    // Two unknown attributes: the flags after the second are still the cookie's.
+    [
+      'sid=abc; Foo=bar; Path=/; Bar=baz; HttpOnly; Secure',
+      ['sid=abc; Foo=bar; Path=/; Bar=baz; HttpOnly; Secure'],
+    ],
+    // The cookie already has the flag: nothing to lose, so QQ's join is split.
+    ['a=1; Secure;b=2; Secure', ['a=1; Secure', 'b=2; Secure']],
+    // A part that repeats one of the cookie's attributes is the next cookie.
+    [
+      'sid=1; Path=/; HttpOnly;csrf=2; Path=/; Secure',
+      ['sid=1; Path=/; HttpOnly', 'csrf=2; Path=/; Secure'],
+    ],
+    [
+      'a=1; Path=/;b=2; Path=/x; Ext=1; Secure;c=3; Path=/',
+      ['a=1; Path=/', 'b=2; Path=/x; Ext=1; Secure', 'c=3; Path=/'],
+    ],
+    // No flag at stake: split (an unknown attribute becomes a cookie of its own).
+    ['sid=abc; Foo=bar; Path=/admin', ['sid=abc', 'Foo=bar; Path=/admin']],
+    // What cannot be told apart from an extension attribute: one cookie, the flags kept.
+    ['a=1;b=2; Secure', ['a=1;b=2; Secure']],
+    ['a=1; Secure;b=2; HttpOnly', ['a=1; Secure;b=2; HttpOnly']],
+    ['sid=1; HttpOnly;csrf=2; Secure', ['sid=1; HttpOnly;csrf=2; Secure']],
+    // The documented hole: a repeated attribute after an unknown one reads as a new cookie.
+    ['a=1; Path=/; Foo=bar; Path=/; Secure', ['a=1; Path=/', 'Foo=bar; Path=/; Secure']],
+  ])('%j', (header, expected) => {
+    expect(splitSetCookieHeader(header)).toEqual(expected)
+    expect(splitSemicolonJoined(header)).toEqual(expected)
+  })
+
+  it('long joins: flag-less cookies all split; a flag at the very end keeps them one cookie', () => {
+    const names = Array.from({ length: 2000 }, (_, i) => `c${i}=1`)
+    expect(splitSemicolonJoined(names.join(';'))).toEqual(names)
+    expect(splitSemicolonJoined(`${names.join(';')}; Secure`)).toEqual([
+      `${names.join(';')}; Secure`,
+    ])
+  })
+
+  it('the jar keeps Secure and HttpOnly of a cookie with an unknown attribute', async () => {
+    const jar = createCookieJar({ storage: memoryStorage().storage })
+    const result = await jar.setCookies(
+      'sid=abc; Foo=bar; Path=/admin; Secure; HttpOnly',
+      'https://x.test/admin/login',
+    )
+    expect(result.rejected).toEqual([])
+    expect(result.stored).toMatchObject([
+      { name: 'sid', value: 'abc', path: '/admin', secure: true, httpOnly: true },
+    ])
+    expect(await jar.cookieHeader('https://x.test/admin/users')).toBe('sid=abc')
+    expect(await jar.cookieHeader('http://x.test/admin/users')).toBeNull()
   })
 })
 
