@@ -177,6 +177,20 @@ describe.each([
     expect(await store.validate(token)).toEqual({ ok: false, reason: 'SESSION_REVOKED' })
   })
 
+  it('keeps nothing that a read racing a change of its user saw', async () => {
+    const { token } = await store.create({ userId, appid: 'app-a' })
+    const release = counted.hold()
+    // Reads the user before the change, answers after it.
+    const racing = store.validate(token)
+    await new Promise((r) => setTimeout(r, 50))
+    await db.prisma.user.update({ where: { id: userId }, data: { nickname: 'after' } })
+    store.forgetUser(userId)
+    release()
+    expect(await racing).toMatchObject({ ok: true, user: { nickname: 'before' } })
+    expect(await store.validate(token)).toMatchObject({ ok: true, user: { nickname: 'after' } })
+    expect(counted.counts.findUnique).toBe(2)
+  })
+
   it("sees another instance's revocation within the TTL, not before", async () => {
     const other = make()
     const { token, session } = await store.create({ userId, appid: 'app-a' })

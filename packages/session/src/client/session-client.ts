@@ -1,5 +1,6 @@
 /*
- * Login orchestration for the mini-program (see docs/design.md, "The login flow").
+ * Login orchestration for the mini-program (the README's "Logging in: how it
+ * works" draws the flow).
  *
  * - Launch: a stored token for this appid, not past its expiresAt, plus a valid
  *   wx.checkSession = logged in, with no network call. Otherwise a full login:
@@ -13,6 +14,15 @@
 import type { ClientInfo, StoredSession } from '../shared/index'
 import { SessionLoginError, toSessionLoginError, toWechatLoginError } from './errors'
 import type { KeyValueStorage, WechatLoginSource } from './platform'
+import {
+  readStored,
+  removeStored,
+  type SessionStorage,
+  type StorageOperation,
+  writeStored,
+} from './stored-session'
+
+export type { StorageOperation } from './stored-session'
 
 /** The user `auth.login` returns. */
 export interface SessionUser {
@@ -50,8 +60,6 @@ export interface SessionState<TUser = SessionUser> {
 }
 
 export type SessionListener<TUser = SessionUser> = (state: SessionState<TUser>) => void
-
-export type StorageOperation = 'read' | 'write' | 'remove'
 
 export interface SessionClientOptions<TUser = SessionUser> {
   source: WechatLoginSource
@@ -112,22 +120,37 @@ interface CurrentSession extends StoredSession {
   ignoreLocalExpiry?: boolean
 }
 
-function noop(): void {}
+/** Everything a client holds: its settings, and the little that changes. */
+interface Client<TUser> {
+  readonly options: SessionClientOptions<TUser>
+  readonly stored: SessionStorage
+  readonly now: () => number
+  readonly marginMs: number
+  readonly listeners: SessionListener<TUser>[]
+  current: CurrentSession | null
+  /** The launch rule (stored token + checkSession) runs once per client. */
+  restored: boolean
+  /** The login running now, shared by every caller. */
+  flight: Promise<string> | null
+  state: SessionState<TUser>
+}
 
-function parseStored(raw: string | null, appid: string): StoredSession | null {
-  if (typeof raw !== 'string' || raw === '') return null
-  let value: unknown
-  try {
-    value = JSON.parse(raw)
-  } catch {
-    return null
+function setState<TUser>(client: Client<TUser>, next: Partial<SessionState<TUser>>): void {
+  client.state = { ...client.state, ...next }
+  const snapshot = client.state
+  for (const listener of client.listeners.slice()) {
+    try {
+      listener(snapshot)
+    } catch {
+      // A UI listener must not break a login.
+    }
   }
-  if (!value || typeof value !== 'object') return null
-  const { token, expiresAt, appid: storedAppid } = value as Partial<Record<string, unknown>>
-  if (typeof token !== 'string' || token === '') return null
-  if (typeof expiresAt !== 'string' || typeof storedAppid !== 'string') return null
-  if (storedAppid !== appid) return null
-  return { token, expiresAt, appid: storedAppid }
+}
+
+function isFresh<TUser>(client: Client<TUser>, session: CurrentSession): boolean {
+  if (session.ignoreLocalExpiry) return true
+  const end = Date.parse(session.expiresAt)
+  return !Number.isNaN(end) && client.now() < end - client.marginMs
 }
 
 function isLoginResult(value: unknown): value is LoginResult<unknown> {
@@ -141,238 +164,209 @@ function isLoginResult(value: unknown): value is LoginResult<unknown> {
   )
 }
 
+async function checkSession(source: WechatLoginSource): Promise<boolean> {
+  try {
+    return (await source.checkSession()) === true
+  } catch {
+    return false
+  }
+}
+
+function clientInfo<TUser>(options: SessionClientOptions<TUser>): ClientInfo | undefined {
+  const info = options.clientInfo
+  if (typeof info !== 'function') return info
+  try {
+    return info()
+  } catch {
+    return undefined
+  }
+}
+
+function fail<TUser>(client: Client<TUser>, error: SessionLoginError): never {
+  setState(client, { status: 'error', error })
+  throw error
+}
+
+/** wx.login -> code -> auth.login -> store. */
+async function fullLogin<TUser>(client: Client<TUser>): Promise<string> {
+  const { options } = client
+  client.restored = true
+  setState(client, { status: 'logging-in' })
+
+  let code: string
+  try {
+    code = await options.source.login()
+  } catch (error) {
+    return fail(client, toWechatLoginError(error))
+  }
+  if (typeof code !== 'string' || code === '') {
+    return fail(client, new SessionLoginError('WECHAT_LOGIN_FAILED', 'wx.login gave no code'))
+  }
+
+  const args: LoginArgs = { code, appid: options.appid }
+  const info = clientInfo(options)
+  if (info) args.client = info
+  let result: LoginResult<TUser>
+  try {
+    result = await options.login(args)
+  } catch (error) {
+    return fail(client, toSessionLoginError(error))
+  }
+  if (!isLoginResult(result)) {
+    return fail(
+      client,
+      new SessionLoginError('LOGIN_FAILED', 'Login failed: the answer holds no usable session'),
+    )
+  }
+
+  const { token, expiresAt } = result
+  const session: CurrentSession = { token, expiresAt, appid: options.appid }
+  if (!isFresh(client, session)) session.ignoreLocalExpiry = true
+  client.current = session
+  await writeStored(client.stored, { token, expiresAt, appid: options.appid })
+  setState(client, { status: 'logged-in', user: result.user, expiresAt, error: null })
+  return token
+}
+
+/** Runs `task` unless a login is already running; everybody shares the running one. */
+function singleFlight<TUser>(client: Client<TUser>, task: () => Promise<string>): Promise<string> {
+  if (client.flight) return client.flight
+  const running: Promise<string> = task().then(
+    (token) => {
+      if (client.flight === running) client.flight = null
+      return token
+    },
+    (error: unknown) => {
+      if (client.flight === running) client.flight = null
+      throw error
+    },
+  )
+  client.flight = running
+  return running
+}
+
+/** The launch rule: a stored, unexpired token and a valid wx.checkSession need no login. */
+async function launch<TUser>(client: Client<TUser>): Promise<string> {
+  if (!client.restored) {
+    client.restored = true
+    const stored = await readStored(client.stored)
+    if (stored && isFresh(client, stored) && (await checkSession(client.options.source))) {
+      client.current = stored
+      setState(client, { status: 'logged-in', expiresAt: stored.expiresAt, error: null })
+      return stored.token
+    }
+  }
+  return fullLogin(client)
+}
+
+function ensureSession<TUser>(client: Client<TUser>): Promise<string> {
+  if (client.flight) return client.flight
+  if (client.current && isFresh(client, client.current)) {
+    return Promise.resolve(client.current.token)
+  }
+  return singleFlight(client, () => launch(client))
+}
+
+async function relogin<TUser>(client: Client<TUser>, staleToken: string | null): Promise<string> {
+  if (client.flight) {
+    // Shares the running login, and its failure.
+    const token = await client.flight
+    if (token !== staleToken) return token
+  } else if (
+    client.current &&
+    client.current.token !== staleToken &&
+    isFresh(client, client.current)
+  ) {
+    return client.current.token
+  }
+  return singleFlight(client, async () => {
+    try {
+      return await fullLogin(client)
+    } catch (error) {
+      // The server refused that token: do not offer it again.
+      if (client.current && client.current.token === staleToken) {
+        client.current = null
+        await removeStored(client.stored)
+      }
+      throw error
+    }
+  })
+}
+
+/** Waits for the running login (if any) to end, whatever its outcome. */
+async function settle<TUser>(client: Client<TUser>): Promise<void> {
+  while (client.flight) {
+    try {
+      await client.flight
+    } catch {
+      // The login's own callers get its error.
+    }
+  }
+}
+
+async function logout<TUser>(
+  client: Client<TUser>,
+  revoke?: () => Promise<unknown>,
+): Promise<void> {
+  await settle(client)
+  if (revoke) {
+    // Warm launch before any call: revoke the stored session (no checkSession needed).
+    if (!client.current) client.current = await readStored(client.stored)
+    if (client.current) {
+      try {
+        await revoke()
+      } catch {
+        // Best effort: the local session ends anyway.
+      }
+    }
+  }
+  client.current = null
+  client.restored = true
+  await removeStored(client.stored)
+  setState(client, { status: 'idle', user: null, expiresAt: null, error: null })
+}
+
+async function peekToken<TUser>(client: Client<TUser>): Promise<string | null> {
+  await settle(client)
+  if (client.current) return client.current.token
+  const stored = await readStored(client.stored)
+  return stored ? stored.token : null
+}
+
 export function createSessionClient<TUser = SessionUser>(
   options: SessionClientOptions<TUser>,
 ): SessionClient<TUser> {
-  const { source, storage, appid } = options
-  const storageKey = options.storageKey ?? DEFAULT_STORAGE_KEY
-  const now = options.now ?? (() => Date.now())
-  const margin = options.expiryMarginMs ?? DEFAULT_EXPIRY_MARGIN_MS
-  const onStorageError = options.onStorageError ?? noop
-
-  let current: CurrentSession | null = null
-  /** The launch rule (stored token + checkSession) runs once per client. */
-  let restored = false
-  let flight: Promise<string> | null = null
-  let state: SessionState<TUser> = { status: 'idle', user: null, expiresAt: null, error: null }
-  const listeners: SessionListener<TUser>[] = []
-  if (options.onChange) listeners.push(options.onChange)
-
-  function setState(next: Partial<SessionState<TUser>>): void {
-    state = { ...state, ...next }
-    const snapshot = state
-    for (const listener of listeners.slice()) {
-      try {
-        listener(snapshot)
-      } catch {
-        // A UI listener must not break a login.
-      }
-    }
-  }
-
-  function isFresh(session: CurrentSession): boolean {
-    if (session.ignoreLocalExpiry) return true
-    const end = Date.parse(session.expiresAt)
-    return !Number.isNaN(end) && now() < end - margin
-  }
-
-  // Storage: sync or async, and any of it may throw. Never fatal.
-  async function readStored(): Promise<StoredSession | null> {
-    try {
-      return parseStored(await storage.getItem(storageKey), appid)
-    } catch (error) {
-      onStorageError(error, 'read')
-      return null
-    }
-  }
-  async function writeStored(session: StoredSession): Promise<void> {
-    try {
-      await storage.setItem(storageKey, JSON.stringify(session))
-    } catch (error) {
-      onStorageError(error, 'write')
-    }
-  }
-  async function removeStored(): Promise<void> {
-    try {
-      await storage.removeItem(storageKey)
-    } catch (error) {
-      onStorageError(error, 'remove')
-    }
-  }
-
-  async function checkSession(): Promise<boolean> {
-    try {
-      return (await source.checkSession()) === true
-    } catch {
-      return false
-    }
-  }
-
-  function clientInfo(): ClientInfo | undefined {
-    const info = options.clientInfo
-    if (typeof info !== 'function') return info
-    try {
-      return info()
-    } catch {
-      return undefined
-    }
-  }
-
-  function fail(error: SessionLoginError): never {
-    setState({ status: 'error', error })
-    throw error
-  }
-
-  /** wx.login -> code -> auth.login -> store. */
-  async function fullLogin(): Promise<string> {
-    restored = true
-    setState({ status: 'logging-in' })
-
-    let code: string
-    try {
-      code = await source.login()
-    } catch (error) {
-      return fail(toWechatLoginError(error))
-    }
-    if (typeof code !== 'string' || code === '') {
-      return fail(new SessionLoginError('WECHAT_LOGIN_FAILED', 'wx.login gave no code'))
-    }
-
-    const args: LoginArgs = { code, appid }
-    const info = clientInfo()
-    if (info) args.client = info
-    let result: LoginResult<TUser>
-    try {
-      result = await options.login(args)
-    } catch (error) {
-      return fail(toSessionLoginError(error))
-    }
-    if (!isLoginResult(result)) {
-      return fail(
-        new SessionLoginError('LOGIN_FAILED', 'Login failed: the answer holds no usable session'),
-      )
-    }
-
-    const session: CurrentSession = { token: result.token, expiresAt: result.expiresAt, appid }
-    if (!isFresh(session)) session.ignoreLocalExpiry = true
-    current = session
-    await writeStored({ token: session.token, expiresAt: session.expiresAt, appid })
-    setState({ status: 'logged-in', user: result.user, expiresAt: session.expiresAt, error: null })
-    return session.token
-  }
-
-  /** Runs `task` unless a login is already running; everybody shares the running one. */
-  function singleFlight(task: () => Promise<string>): Promise<string> {
-    if (flight) return flight
-    const running: Promise<string> = task().then(
-      (token) => {
-        if (flight === running) flight = null
-        return token
-      },
-      (error: unknown) => {
-        if (flight === running) flight = null
-        throw error
-      },
-    )
-    flight = running
-    return running
-  }
-
-  async function launch(): Promise<string> {
-    if (!restored) {
-      restored = true
-      const stored = await readStored()
-      if (stored && isFresh(stored) && (await checkSession())) {
-        current = stored
-        setState({ status: 'logged-in', expiresAt: stored.expiresAt, error: null })
-        return stored.token
-      }
-    }
-    return fullLogin()
-  }
-
-  function ensureSession(): Promise<string> {
-    if (flight) return flight
-    if (current && isFresh(current)) return Promise.resolve(current.token)
-    return singleFlight(launch)
-  }
-
-  async function relogin(staleToken: string | null): Promise<string> {
-    if (flight) {
-      // Shares the running login, and its failure.
-      const token = await flight
-      if (token !== staleToken) return token
-    } else if (current && current.token !== staleToken && isFresh(current)) {
-      return current.token
-    }
-    return singleFlight(async () => {
-      try {
-        return await fullLogin()
-      } catch (error) {
-        // The server refused that token: do not offer it again.
-        if (current && current.token === staleToken) {
-          current = null
-          await removeStored()
-        }
-        throw error
-      }
-    })
-  }
-
-  async function settle(): Promise<void> {
-    while (flight) {
-      try {
-        await flight
-      } catch {
-        // The login's own callers get its error.
-      }
-    }
-  }
-
-  async function logout(revoke?: () => Promise<unknown>): Promise<void> {
-    await settle()
-    if (revoke) {
-      if (!current) {
-        // Warm launch before any call: revoke the stored session (no checkSession needed).
-        const stored = await readStored()
-        if (stored) current = stored
-      }
-      if (current) {
-        try {
-          await revoke()
-        } catch {
-          // Best effort: the local session ends anyway.
-        }
-      }
-    }
-    current = null
-    restored = true
-    await removeStored()
-    setState({ status: 'idle', user: null, expiresAt: null, error: null })
-  }
-
-  async function peekToken(): Promise<string | null> {
-    await settle()
-    if (current) return current.token
-    const stored = await readStored()
-    return stored ? stored.token : null
-  }
-
-  return {
-    appid,
-    get token() {
-      return current ? current.token : null
+  const client: Client<TUser> = {
+    options,
+    stored: {
+      storage: options.storage,
+      key: options.storageKey ?? DEFAULT_STORAGE_KEY,
+      appid: options.appid,
+      onError: options.onStorageError ?? (() => {}),
     },
-    ensureSession,
-    relogin,
-    logout,
-    peekToken,
-    getState: () => state,
+    now: options.now ?? (() => Date.now()),
+    marginMs: options.expiryMarginMs ?? DEFAULT_EXPIRY_MARGIN_MS,
+    listeners: options.onChange ? [options.onChange] : [],
+    current: null,
+    restored: false,
+    flight: null,
+    state: { status: 'idle', user: null, expiresAt: null, error: null },
+  }
+  return {
+    appid: options.appid,
+    get token() {
+      return client.current ? client.current.token : null
+    },
+    ensureSession: () => ensureSession(client),
+    relogin: (staleToken) => relogin(client, staleToken),
+    logout: (revoke) => logout(client, revoke),
+    peekToken: () => peekToken(client),
+    getState: () => client.state,
     subscribe(listener) {
-      listeners.push(listener)
+      client.listeners.push(listener)
       return () => {
-        const index = listeners.indexOf(listener)
-        if (index >= 0) listeners.splice(index, 1)
+        const index = client.listeners.indexOf(listener)
+        if (index >= 0) client.listeners.splice(index, 1)
       }
     },
   }

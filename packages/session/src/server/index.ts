@@ -14,15 +14,28 @@ export {
   type SecretBox,
   SecretBoxError,
 } from './secret-box'
-export { createSessionKeyVault, type SessionKeyVault } from './session-keys'
 export {
-  createSessionStore,
-  type RevokeReason,
+  type CachedSession,
+  lruSessionCache,
+  noSessionCache,
+  type SessionCache,
   type SessionCacheOptions,
-  type SessionRecord,
-  type SessionStore,
+} from './session-cache'
+export { createSessionKeyVault, type SessionKeyVault } from './session-keys'
+export type { SessionRecord, SessionRow, SessionRowWithUser } from './session-row'
+export {
+  createSession,
+  forgetUserSessions,
+  invalidateSession,
+  invalidateUserSessions,
+  listUserSessions,
+  purgeSessions,
+  type RevokeReason,
+  type SessionDeps,
   type SessionValidation,
-} from './store'
+  validateSessionToken,
+} from './sessions'
+export { createSessionStore, type SessionStore } from './store'
 export {
   formatToken,
   hashSecret,
