@@ -88,9 +88,8 @@ export function lruSessionCache(
     onInsert: (entry, sessionId) => {
       const userId = entry.row?.userId
       if (userId === undefined) return
-      let ids = byUser.get(userId)
-      if (!ids) byUser.set(userId, (ids = new Set()))
-      ids.add(sessionId)
+      const ids = byUser.get(userId) ?? new Set<string>()
+      byUser.set(userId, ids.add(sessionId))
     },
     dispose: unindex,
     fetchMethod: async (sessionId) => {
