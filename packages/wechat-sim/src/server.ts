@@ -242,8 +242,9 @@ export function createSimServer({ state, logger, signal }: SimServerOptions): Se
       }
     }
 
-    send(res, 404, { error: `not found: ${path}` })
-    log(404)
+    // WeChat answers a path it does not serve with HTTP 200 and errcode 40066.
+    send(res, 200, state.errorBody(40066))
+    log(200, { errcode: 40066 })
   }
 
   return createServer((req, res) => {

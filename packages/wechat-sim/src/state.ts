@@ -73,6 +73,8 @@ export interface OkBody {
   errmsg: 'ok'
 }
 
+// WeChat's texts, each answered as `<text>, rid: <request id>` as WeChat does;
+// code2Session's (40029, 40226, 45011, -1) as its documented error table.
 const ERRMSG: Record<number, string> = {
   [-1]: 'system error',
   40001: 'invalid credential, access_token is invalid or not latest',
@@ -83,7 +85,8 @@ const ERRMSG: Record<number, string> = {
   40097: 'invalid args',
   40125: 'invalid appsecret',
   40163: 'code been used',
-  40226: 'high risk user',
+  40066: 'invalid url',
+  40226: 'code blocked',
   41001: 'access_token missing',
   41002: 'appid missing',
   41004: 'appsecret missing',
@@ -93,7 +96,7 @@ const ERRMSG: Record<number, string> = {
   43001: 'require GET method',
   43002: 'require POST method',
   45009: 'reach max api daily quota limit',
-  45011: 'api minute-quota reach limit  mustslower  retry next minute',
+  45011: 'api minute-quota reach limit mustslower retry next minute',
   47001: 'data format error',
   87009: 'invalid signature',
   1400001: 'phone number quota used up',
@@ -271,7 +274,7 @@ export class SimState {
   private error(errcode: number): { ok: false; error: WechatError } {
     const r = this.random(12).toString('hex')
     const rid = `${r.slice(0, 8)}-${r.slice(8, 16)}-${r.slice(16)}`
-    return { ok: false, error: { errcode, errmsg: `${ERRMSG[errcode] ?? 'error'} rid: ${rid}` } }
+    return { ok: false, error: { errcode, errmsg: `${ERRMSG[errcode] ?? 'error'}, rid: ${rid}` } }
   }
 
   /** The errmsg WeChat sends with an errcode (for injected faults). */

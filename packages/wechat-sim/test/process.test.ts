@@ -485,7 +485,17 @@ describe('control endpoints', () => {
     }
     expect((await post('/sim/nothing', {})).status).toBe(404)
     expect((await fetch(`${sim.url}/sim/login`)).status).toBe(405)
-    expect((await fetch(`${sim.url}/elsewhere`)).status).toBe(404)
+  })
+
+  it('answer a path WeChat does not have as WeChat does: HTTP 200, errcode 40066', async () => {
+    for (const path of ['/elsewhere', '/sns/jscode2session/extra', '/cgi-bin/token']) {
+      const res = await fetch(`${sim.url}${path}?access_token=x`)
+      expect(res.status, path).toBe(200)
+      expect(await res.json(), path).toEqual({
+        errcode: 40066,
+        errmsg: expect.stringMatching(/^invalid url, rid: /),
+      })
+    }
   })
 
   it('are not rate limited', async () => {

@@ -405,11 +405,22 @@ describe('faults, stats, clock, sweep, reset', () => {
 })
 
 describe('errors', () => {
+  const RID = ', rid: [0-9a-f]{8}-[0-9a-f]{8}-[0-9a-f]{8}$'
   it('look like WeChat: errcode plus an errmsg with a rid', () => {
     const r = exchange('nope')
     expect(r.ok).toBe(false)
-    if (!r.ok)
-      expect(r.error.errmsg).toMatch(/^invalid code rid: [0-9a-f]{8}-[0-9a-f]{8}-[0-9a-f]{8}$/)
+    if (!r.ok) expect(r.error.errmsg).toMatch(new RegExp(`^invalid code${RID}`))
+  })
+
+  // Texts of code2Session's documented error table (server/API/user-login/api_code2session).
+  it.each([
+    [40226, 'code blocked'],
+    [45011, 'api minute-quota reach limit mustslower retry next minute'],
+    [40066, 'invalid url'],
+  ])('say %i as WeChat does: %s', (errcode, text) => {
+    const body = sim.errorBody(errcode)
+    expect(body.errcode).toBe(errcode)
+    expect(body.errmsg).toMatch(new RegExp(`^${text}${RID}`))
   })
 })
 

@@ -56,6 +56,8 @@ function base64(value: string): Buffer | null {
   return Buffer.from(value, 'base64')
 }
 
+const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true })
+
 /**
  * Decrypts `encryptedData` with the user's session_key and checks that its
  * watermark names `appid`. Throws WechatDataError.
@@ -79,7 +81,8 @@ export function decryptUserData(input: {
   try {
     const decipher = createDecipheriv('aes-128-cbc', key, iv)
     decipher.setAutoPadding(true)
-    text = Buffer.concat([decipher.update(data), decipher.final()]).toString('utf8')
+    // Strict: a lenient decode turns tampered bytes into U+FFFD and accepts them.
+    text = STRICT_UTF8.decode(Buffer.concat([decipher.update(data), decipher.final()]))
   } catch {
     // Node's message says "bad decrypt": nothing of it helps the caller.
     throw new WechatDataError('DECRYPT_FAILED')

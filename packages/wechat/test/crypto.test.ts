@@ -106,6 +106,21 @@ describe('decryptUserData', () => {
     }
   })
 
+  it('refuses plaintext that is not valid UTF-8 as DECRYPT_FAILED, never as U+FFFD', () => {
+    // Valid JSON around a byte that no UTF-8 sequence has (0xff), padded
+    // correctly: what tampered ciphertext that still unpads can give.
+    const json = Buffer.from(JSON.stringify({ ...userInfo, nickName: 'X' }), 'utf8')
+    const at = json.indexOf('X')
+    for (const bytes of [[0xff], [0xc3], [0xed, 0xa0, 0x80]]) {
+      const plain = Buffer.concat([json.subarray(0, at), Buffer.from(bytes), json.subarray(at + 1)])
+      const iv = randomBytes(16)
+      const cipher = createCipheriv('aes-128-cbc', Buffer.from(sessionKey, 'base64'), iv)
+      const encryptedData = Buffer.concat([cipher.update(plain), cipher.final()]).toString('base64')
+      const input = { encryptedData, iv: iv.toString('base64'), sessionKey, appid: APPID }
+      expect(failure(() => decryptUserData(input)).kind, bytes.join(',')).toBe('DECRYPT_FAILED')
+    }
+  })
+
   it.each([
     ['an iv that is not base64', { iv: '!!!!' }, 'iv'],
     ['an iv of 8 bytes', { iv: randomBytes(8).toString('base64') }, 'iv'],
