@@ -5,6 +5,7 @@
  * preview). The rules live in state.ts.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import { setTimeout as delay } from 'node:timers/promises'
 import type { Logger } from 'pino'
 import type { z } from 'zod'
 import type { ApiPath } from './constants'
@@ -79,19 +80,6 @@ function parseJson(text: string): unknown {
   }
 }
 
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) return resolve()
-    const done = () => {
-      clearTimeout(timer)
-      signal?.removeEventListener('abort', done)
-      resolve()
-    }
-    const timer = setTimeout(done, ms)
-    signal?.addEventListener('abort', done, { once: true })
-  })
-}
-
 export function createSimServer({ state, logger, signal }: SimServerOptions): Server {
   // Once shutting down, answers close their connection, so keep-alive
   // sockets do not hold server.close() open.
@@ -120,7 +108,8 @@ export function createSimServer({ state, logger, signal }: SimServerOptions): Se
     state.countCall(path, appid)
 
     const fault = state.takeFault(path)
-    if (fault?.delayMs) await sleep(fault.delayMs, signal)
+    // Shutting down ends an injected delay early.
+    if (fault?.delayMs) await delay(fault.delayMs, undefined, { signal }).catch(() => {})
     if (fault?.errcode !== undefined) return { body: state.errorBody(fault.errcode), appid }
 
     let result: Result<unknown>

@@ -1,3 +1,4 @@
+import { setTimeout as delay } from 'node:timers/promises'
 /**
  * The one way this package talks to WeChat: requestJson() builds the URL,
  * applies a timeout per attempt, retries errcode -1 with backoff, parses the
@@ -92,19 +93,6 @@ export function redact(text: string, secrets: readonly string[]): string {
   return out
 }
 
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (ms <= 0 || signal?.aborted) return resolve()
-    const done = () => {
-      clearTimeout(timer)
-      signal?.removeEventListener('abort', done)
-      resolve()
-    }
-    const timer = setTimeout(done, ms)
-    signal?.addEventListener('abort', done, { once: true })
-  })
-}
-
 const ErrcodeBody = (value: unknown): { errcode: number; errmsg: string } | undefined => {
   if (typeof value !== 'object' || value === null || !('errcode' in value)) return undefined
   const { errcode, errmsg } = value as { errcode: unknown; errmsg?: unknown }
@@ -156,7 +144,8 @@ export function createTransport(opts: TransportOptions): RequestJson {
         // "Equal jitter": half fixed, half random, so retries spread out.
         const delayMs = Math.round(full / 2 + (random() * full) / 2)
         opts.logger?.warn({ ...log, attempt, delayMs, ...why }, 'wechat request retried')
-        await sleep(delayMs, spec.signal)
+        // An abort ends the wait early; the caller's next step sees it.
+        await delay(delayMs, undefined, { signal: spec.signal }).catch(() => {})
       }
       const signals = [AbortSignal.timeout(opts.timeoutMs)]
       if (spec.signal) signals.push(spec.signal)
