@@ -4,28 +4,19 @@ import type { FastifyTRPCPluginOptions } from '@trpc/server/adapters/fastify'
 import type { FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify'
 
 /**
- * A fast path in front of tRPC's stock Fastify plugin, for the requests that
- * make almost all the traffic.
+ * A fast path in front of tRPC's Fastify plugin. tRPC v11 turns every Node
+ * request into a Fetch `Request` and streams back a `Response`; profiled,
+ * that cost several times the call itself (docs/performance.md). This answers
+ * plain JSON queries and mutations (GET, or POST with a JSON body, batched or
+ * not, of existing procedures with the right method) straight from the Node
+ * request, with tRPC's own procedures, error formatter and status codes: the
+ * same bytes (test/trpc-fast-path.test.ts compares). Anything else (streams,
+ * subscriptions, connection params, unknown paths, other content types) goes
+ * on to tRPC unchanged. On the wire: Content-Length instead of chunked.
  *
- * tRPC v11's adapters turn every Node request into a Fetch API `Request`
- * (undici: a Headers copy, a URL, an AbortController and AbortSignal.any
- * per call), and Fastify streams the `Response` back through a web
- * ReadableStream. Profiled, that conversion cost several times the request
- * itself (docs/performance.md). The fast path answers plain JSON queries and
- * mutations (a GET or a POST with a JSON body, batched or not, of procedures
- * that exist, with the method their type wants) straight from the Node
- * request: the same procedures, the same error formatter, the same status
- * codes and bodies, byte for byte (test/trpc-fast-path.test.ts compares the
- * two). Everything else — streaming (`trpc-accept`, jsonl), subscriptions,
- * connection params, unknown procedures, wrong methods, input that is not
- * JSON, other content types, HEAD — goes on to tRPC's plugin, unchanged.
- * The one difference on the wire: a Content-Length instead of chunked
- * transfer encoding.
- *
- * It calls tRPC internals (`unstable-core-do-not-import`), whose names and
- * behaviour may change in any release: it switches itself off, with a
- * warning, unless the installed @trpc/server is the version it was compared
- * against. After an upgrade, run the comparison test, then move the pin.
+ * It calls tRPC internals (`unstable-core-do-not-import`), so it is on only
+ * for the @trpc/server version it was compared with: after an upgrade, run
+ * the comparison test, then move this pin.
  */
 export const TESTED_TRPC_SERVER_VERSION = '11.25.2'
 

@@ -1,6 +1,6 @@
 // The driver adapter factory the schema engine runs on: adapter-pg, plus the
 // fixes the engine needs that adapter-pg does not provide (each measured and
-// tested, see test/migrate-traps.test.ts).
+// tested in test/traps.test.ts).
 import { PrismaPg } from '@prisma/adapter-pg'
 import {
   ColumnTypeEnum,

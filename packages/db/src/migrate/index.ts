@@ -83,6 +83,32 @@ function targetKey(c: ConnectionParams): string {
   return `${c.host}:${c.port}/${c.database}`
 }
 
+/** What every entry point starts from: its logger and the migrations folder. */
+async function preamble(options: { migrationsDir?: string | undefined; logger?: DatabaseLogger }) {
+  return {
+    logger: options.logger ?? silentLogger,
+    list: await readMigrations(options.migrationsDir ?? defaultMigrationsDir()),
+  }
+}
+
+/**
+ * Runs `fn` on the target's connection (an embedded database is opened for
+ * it and closed after); `exclusive` for what writes, serialised per database.
+ */
+async function onTarget<T>(
+  target: MigrationTarget,
+  fn: (connection: ConnectionParams) => Promise<T>,
+  { exclusive: alone = false } = {},
+): Promise<T> {
+  const resolved = await resolveTarget(target)
+  try {
+    const { connection } = resolved
+    return await (alone ? exclusive(targetKey(connection), () => fn(connection)) : fn(connection))
+  } finally {
+    await resolved.release()
+  }
+}
+
 // Engines in one process, one database: serialised here. Across processes
 // the engine's pg_advisory_lock does it, but every PGlite connection shares
 // one session, where that lock is re-entrant and excludes nobody.
@@ -181,18 +207,26 @@ export async function applyMigrations(
   target: MigrationTarget,
   options: MigrateOptions = {},
 ): Promise<string[]> {
-  const logger = options.logger ?? silentLogger
-  const list = await readMigrations(options.migrationsDir ?? defaultMigrationsDir())
+  const { logger, list } = await preamble(options)
   if (list.migrationDirectories.length === 0) {
     logger.warn({ dir: list.baseDir }, 'no migrations found')
     return []
   }
-  const resolved = await resolveTarget(target)
+  return onTarget(target, (connection) => applyList(connection, list, logger, options))
+}
+
+/** applyMigrations on an open connection: each attempt alone, waiting out another migrator. */
+async function applyList(
+  connection: ConnectionParams,
+  list: MigrationList,
+  logger: DatabaseLogger,
+  options: MigrateOptions,
+): Promise<string[]> {
   let current: string | undefined
   const apply = (): Promise<string[]> =>
-    exclusive(targetKey(resolved.connection), () =>
+    exclusive(targetKey(connection), () =>
       withEngine(
-        resolved.connection,
+        connection,
         noShadow,
         logger,
         async (engine) => {
@@ -226,20 +260,16 @@ export async function applyMigrations(
       ),
     )
   const deadline = Date.now() + (options.lockTimeoutMs ?? 300_000)
-  try {
-    for (;;) {
-      try {
-        return await apply()
-      } catch (error) {
-        // The engine gives up on pg_advisory_lock after 10 s; a server that
-        // starts while another one runs a long migration keeps waiting.
-        const waiting = error instanceof MigrationError && /advisory lock/i.test(error.message)
-        if (!waiting || Date.now() >= deadline) throw error
-        logger.warn({}, 'another process is migrating this database; waiting for it to finish')
-      }
+  for (;;) {
+    try {
+      return await apply()
+    } catch (error) {
+      // The engine gives up on pg_advisory_lock after 10 s; a server that
+      // starts while another one runs a long migration keeps waiting.
+      const waiting = error instanceof MigrationError && /advisory lock/i.test(error.message)
+      if (!waiting || Date.now() >= deadline) throw error
+      logger.warn({}, 'another process is migrating this database; waiting for it to finish')
     }
-  } finally {
-    await resolved.release()
   }
 }
 
@@ -288,11 +318,9 @@ export async function migrationStatus(
   target: MigrationTarget,
   options: MigrateOptions = {},
 ): Promise<MigrationStatus> {
-  const logger = options.logger ?? silentLogger
-  const list = await readMigrations(options.migrationsDir ?? defaultMigrationsDir())
-  const resolved = await resolveTarget(target)
-  try {
-    const diagnosis = await withEngine(resolved.connection, noShadow, logger, (engine) =>
+  const { logger, list } = await preamble(options)
+  return onTarget(target, async (connection) => {
+    const diagnosis = await withEngine(connection, noShadow, logger, (engine) =>
       engineCall(() =>
         engine.diagnoseMigrationHistory({
           migrationsList: list,
@@ -301,7 +329,7 @@ export async function migrationStatus(
         }),
       ),
     )
-    const applied = await readAppliedNames(resolved.connection)
+    const applied = await readAppliedNames(connection)
     const history = diagnosis.history
     const local = list.migrationDirectories.map((d) => d.path)
     let pending: string[] = []
@@ -327,9 +355,7 @@ export async function migrationStatus(
       hasMigrationsTable: diagnosis.hasMigrationsTable,
       upToDate: pending.length === 0 && failed.length === 0 && unknown.length === 0,
     }
-  } finally {
-    await resolved.release()
-  }
+  })
 }
 
 /**
@@ -382,10 +408,6 @@ export type CreateMigrationResult =
   | { created: true; name: string; path: string; sql: string }
   | { created: false; message: string }
 
-async function loadList(migrationsDir: string | undefined): Promise<MigrationList> {
-  return readMigrations(migrationsDir ?? defaultMigrationsDir())
-}
-
 /**
  * What `prisma migrate dev --create-only` does: replays the migrations on a
  * shadow database, diffs the result against the schema and writes the
@@ -395,12 +417,11 @@ async function loadList(migrationsDir: string | undefined): Promise<MigrationLis
 export async function createMigration(
   options: CreateMigrationOptions,
 ): Promise<CreateMigrationResult> {
-  const logger = options.logger ?? silentLogger
   const name = slugifyMigrationName(options.name)
   if (name === '') {
     throw new MigrationError('A migration name needs at least one letter or digit')
   }
-  const list = await loadList(options.migrationsDir)
+  const { logger, list } = await preamble(options)
   const files = await readSchemaFiles(options.schema ?? defaultSchemaPath())
   return withScratchEngine(options.shadow, logger, async (engine) => {
     // The WASM engine cannot open a shadow database inside createMigration:
@@ -463,8 +484,7 @@ export type DriftResult = { drift: false } | { drift: true; sql: string }
  * new migration would have to contain.
  */
 export async function checkDrift(options: CheckDriftOptions = {}): Promise<DriftResult> {
-  const logger = options.logger ?? silentLogger
-  const list = await loadList(options.migrationsDir)
+  const { logger, list } = await preamble(options)
   const files = await readSchemaFiles(options.schema ?? defaultSchemaPath())
   if (list.migrationDirectories.length > 0 && list.lockfile.content === null) {
     throw new MigrationError(
@@ -500,12 +520,11 @@ export async function resolveMigration(
   resolution: { rolledBack: string } | { applied: string },
   options: MigrateOptions = {},
 ): Promise<void> {
-  const logger = options.logger ?? silentLogger
-  const list = await readMigrations(options.migrationsDir ?? defaultMigrationsDir())
-  const resolved = await resolveTarget(target)
-  try {
-    await exclusive(targetKey(resolved.connection), () =>
-      withEngine(resolved.connection, noShadow, logger, async (engine) => {
+  const { logger, list } = await preamble(options)
+  await onTarget(
+    target,
+    (connection) =>
+      withEngine(connection, noShadow, logger, async (engine) => {
         if ('rolledBack' in resolution) {
           await engineCall(() =>
             engine.markMigrationRolledBack({ migrationName: resolution.rolledBack }),
@@ -519,10 +538,8 @@ export async function resolveMigration(
           )
         }
       }),
-    )
-  } finally {
-    await resolved.release()
-  }
+    { exclusive: true },
+  )
 }
 
 /**
@@ -534,14 +551,12 @@ export async function resetDatabase(
   options: Pick<MigrateOptions, 'logger'> = {},
 ): Promise<void> {
   const logger = options.logger ?? silentLogger
-  const resolved = await resolveTarget(target)
-  try {
-    await exclusive(targetKey(resolved.connection), () =>
-      withEngine(resolved.connection, noShadow, logger, (engine) =>
+  await onTarget(
+    target,
+    (connection) =>
+      withEngine(connection, noShadow, logger, (engine) =>
         engineCall(() => engine.reset({ filter: NO_FILTER })),
       ),
-    )
-  } finally {
-    await resolved.release()
-  }
+    { exclusive: true },
+  )
 }
