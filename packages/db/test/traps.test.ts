@@ -127,9 +127,9 @@ describe('scripts', () => {
       "CREATE TABLE s (v text); INSERT INTO s VALUES ('a;b'); -- trailing; comment",
     )
     expect((await adapter.queryRaw(q('SELECT v FROM s'))).rows).toEqual([['a;b']])
-    await expect(
-      adapter.executeScript('CREATE TABLE s2 (v text); SELECT 1/0;'),
-    ).rejects.toBeDefined()
+    await expect(adapter.executeScript('CREATE TABLE s2 (v text); SELECT 1/0;')).rejects.toThrow(
+      /division by zero/,
+    )
     expect((await adapter.queryRaw(q("SELECT to_regclass('s2')::text"))).rows[0]?.[0]).toBeNull()
   })
 

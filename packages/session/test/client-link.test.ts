@@ -164,7 +164,11 @@ describe('refused tokens', () => {
     server.sessions.clear()
     const source = new FakeLoginSource(server.wechat)
     const { api } = createApp(server.url, { source, storage })
-    await expect(api.user.me.query()).resolves.toBeTruthy()
+    await expect(api.user.me.query()).resolves.toEqual({
+      id: expect.any(String),
+      nickname: null,
+      avatarUrl: null,
+    })
     expect(source.loginCalls).toBe(1)
     expect(server.count('user.me')).toBe(2)
   })
@@ -251,7 +255,11 @@ describe('refused tokens', () => {
     expect(server.count('auth.login')).toBe(1)
 
     // The next call (a user action) logs in again and works.
-    await expect(api.user.me.query()).resolves.toBeTruthy()
+    await expect(api.user.me.query()).resolves.toEqual({
+      id: expect.any(String),
+      nickname: null,
+      avatarUrl: null,
+    })
     expect(source.loginCalls).toBe(3)
   })
 
