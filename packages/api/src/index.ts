@@ -9,6 +9,11 @@ export {
   type AccessTokenLockMode,
   createAccessTokenCache,
 } from './services/access-token-cache'
+export {
+  type ApiServicesOptions,
+  createApiServices,
+  type ServicesLogger,
+} from './services/index'
 export { createRateLimiter, type RateLimiter, type RateLimitResult } from './services/rate-limit'
 export { createWechatApps, type WechatApp, type WechatApps } from './services/wechat-apps'
 export { createCallerFactory, databaseUnavailable } from './trpc'

@@ -9,6 +9,7 @@ export {
   SIM_DEV_APPID,
   SIM_DEV_SECRET,
 } from './constants'
+export { createSimServer, type SimServerOptions } from './server'
 export type {
   ClockResponse,
   FaultRequest,

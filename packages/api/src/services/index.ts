@@ -1,0 +1,84 @@
+import type { Database } from '@wxapp/db'
+import {
+  createSecretBox,
+  createSessionKeyVault,
+  createSessionStore,
+  dataKey,
+  type SessionCacheOptions,
+  type SessionPolicy,
+} from '@wxapp/session/server'
+import { createAccessTokenProvider, createWechatClient, type WechatLogger } from '@wxapp/wechat'
+import type { ApiLogger, ApiServices, LoginLimits } from '../context'
+import { createAccessTokenCache } from './access-token-cache'
+import { createRateLimiter } from './rate-limit'
+import { createWechatApps, type WechatApp } from './wechat-apps'
+
+/** A logger that can name a part of the server (pino's fits). */
+export type ServicesLogger = ApiLogger &
+  WechatLogger & { child(bindings: Record<string, unknown>): ServicesLogger }
+
+export interface ApiServicesOptions {
+  db: Database
+  /** Keys that seal session_keys and access tokens at rest; the first seals, all open. */
+  dataKeys: Buffer[]
+  logger: ServicesLogger
+  wechat: {
+    /** The default app first. */
+    apps: readonly { appid: string; secret: string }[]
+    apiBase: string
+    timeoutMs: number
+  }
+  sessionPolicy?: Partial<SessionPolicy>
+  sessionCache?: SessionCacheOptions
+  loginLimits: LoginLimits
+  /** The clock of sessions and rate limits (tests move it). */
+  now?: () => Date
+}
+
+/** The long-lived services every request shares, built once at start (and by the tests). */
+export function createApiServices(opts: ApiServicesOptions): ApiServices {
+  const { db, logger, wechat } = opts
+  const box = createSecretBox(opts.dataKeys.map(dataKey))
+  // One token per app for every instance: a PostgreSQL server is shared and
+  // needs the advisory lock; PGlite belongs to this process alone.
+  const tokenCache = createAccessTokenCache({
+    prisma: db.prisma,
+    box,
+    lock: db.kind === 'postgres' ? 'advisory' : 'process',
+    // Long enough for a normal and a forced stable_token call, each with its retries.
+    timeoutMs: 2 * (3 * wechat.timeoutMs + 1000) + 5000,
+    onUnreadable: (appid) =>
+      logger.warn({ appid }, 'stored WeChat access token cannot be opened; fetching a new one'),
+  })
+  const apps: WechatApp[] = wechat.apps.map(({ appid, secret }) => {
+    const wechatLogger = logger.child({ component: 'wechat', appid })
+    const client = createWechatClient({
+      appid,
+      secret,
+      baseUrl: wechat.apiBase,
+      timeoutMs: wechat.timeoutMs,
+      logger: wechatLogger,
+    })
+    const accessToken = createAccessTokenProvider({
+      client,
+      cache: tokenCache,
+      logger: wechatLogger,
+    })
+    return { appid, client, accessToken }
+  })
+  const defaultApp = wechat.apps[0]
+  if (!defaultApp) throw new Error('no WeChat app configured')
+  return {
+    db,
+    sessions: createSessionStore({
+      prisma: db.prisma,
+      policy: opts.sessionPolicy,
+      cache: opts.sessionCache,
+      now: opts.now,
+    }),
+    sessionKeys: createSessionKeyVault({ prisma: db.prisma, box }),
+    apps: createWechatApps(defaultApp.appid, apps),
+    rateLimiter: createRateLimiter({ prisma: db.prisma, now: opts.now }),
+    loginLimits: opts.loginLimits,
+  }
+}

@@ -1,0 +1,201 @@
+/**
+ * The API in process, as tRPC's next-prisma-starter tests it: procedures
+ * called through `createCaller` over a context of real parts. An embedded
+ * PostgreSQL (PGlite) in memory, migrated; the services the server builds
+ * (createApiServices); the WeChat simulator on a loopback port, its control
+ * client minting codes as a phone would. Log lines are kept for assertions.
+ */
+import { createCipheriv, createHash, randomBytes } from 'node:crypto'
+import type { AddressInfo } from 'node:net'
+import { TRPCError } from '@trpc/server'
+import { applyMigrations, type Database, openDatabase } from '@wxapp/db'
+import { createSimServer, SIM_DEV_APPID, SIM_DEV_SECRET, SimState } from '@wxapp/wechat-sim'
+import { createSimControl, type SimControl } from '@wxapp/wechat-sim/client'
+import { pino } from 'pino'
+import type { ApiServices, Context, LoginLimits } from '../../src/context'
+import { reasonOf } from '../../src/errors'
+import { appRouter } from '../../src/root'
+import { type ApiServicesOptions, createApiServices } from '../../src/services/index'
+import { createCallerFactory } from '../../src/trpc'
+
+export const APP_A = { appid: SIM_DEV_APPID, secret: SIM_DEV_SECRET }
+export const APP_B = { appid: 'wx_second_app', secret: 'second_app_secret_0123456789abcd' }
+const DATA_KEY = Buffer.alloc(32, 0x5a)
+const createCaller = createCallerFactory(appRouter)
+const secretOf = (appid: string) => (appid === APP_B.appid ? APP_B.secret : APP_A.secret)
+
+export type Caller = ReturnType<typeof createCaller>
+
+export interface LogLine {
+  level: number
+  msg: string
+  [field: string]: unknown
+}
+
+export interface TestApi {
+  services: ApiServices
+  db: Database
+  sim: SimControl
+  /** Every log line the services and procedures wrote, as JSON objects. */
+  logs: LogLine[]
+  /** Every answer and error message the callers got, for leak checks. */
+  answers: string[]
+  /** A caller with this request's token, app header and address. */
+  caller(request?: { token?: string | null; appid?: string | null; clientIp?: string }): Caller
+  /** Logs simulated WeChat user `user` in to `appid`: the token and the public user. */
+  login(user: string, opts?: { appid?: string; clientIp?: string }): Promise<LoggedIn>
+  /** The session_key WeChat issued to `user` (learned as the phone's WeChat would). */
+  sessionKey(user: string, appid?: string): Promise<string>
+  /** WeChat's current access token of the app; `force` revokes it and makes a new one. */
+  stableToken(opts?: { appid?: string; force?: boolean }): Promise<string>
+  close(): Promise<void>
+}
+
+export interface LoggedIn {
+  token: string
+  user: { id: string; nickname: string | null; avatarUrl: string | null }
+  /** A caller carrying the token. */
+  api: Caller
+}
+
+export async function createTestApi(
+  opts: {
+    loginLimits?: LoginLimits
+    sessionPolicy?: ApiServicesOptions['sessionPolicy']
+    sessionCache?: ApiServicesOptions['sessionCache']
+    now?: () => Date
+  } = {},
+): Promise<TestApi> {
+  const state = new SimState({ apps: [APP_A, APP_B], seed: 'api-router-tests' })
+  const simServer = createSimServer({ state, logger: pino({ level: 'silent' }) })
+  await new Promise<void>((resolve) => simServer.listen(0, '127.0.0.1', resolve))
+  const simUrl = `http://127.0.0.1:${(simServer.address() as AddressInfo).port}`
+  const sim = createSimControl({ baseUrl: simUrl })
+
+  const logs: LogLine[] = []
+  const logger = pino(
+    { level: 'debug' },
+    { write: (line: string) => void logs.push(JSON.parse(line) as LogLine) },
+  )
+  const db = await openDatabase({ url: 'pglite:memory:' })
+  await applyMigrations(db)
+  const services = createApiServices({
+    db,
+    dataKeys: [DATA_KEY],
+    logger,
+    wechat: { apps: [APP_A, APP_B], apiBase: simUrl, timeoutMs: 2000 },
+    sessionPolicy: opts.sessionPolicy,
+    sessionCache: opts.sessionCache,
+    loginLimits: opts.loginLimits ?? { perIpPerMinute: 0, perUserPerMinute: 0 },
+    now: opts.now,
+  })
+
+  const answers: string[] = []
+  let requests = 0
+  const caller: TestApi['caller'] = (request = {}) => {
+    const ctx: Context = {
+      services,
+      requestId: `test-${++requests}`,
+      clientIp: request.clientIp ?? '127.0.0.1',
+      token: request.token ?? null,
+      appid: request.appid ?? null,
+      log: logger,
+    }
+    return createCaller(ctx, {
+      onError: ({ error }) => void answers.push(error.message),
+    })
+  }
+
+  return {
+    services,
+    db,
+    sim,
+    logs,
+    answers,
+    caller,
+    async login(user, { appid = APP_A.appid, clientIp } = {}) {
+      const code = await sim.login({ appid, user })
+      const result = await caller({ clientIp }).auth.login({ code, appid })
+      answers.push(JSON.stringify(result))
+      return {
+        token: result.token,
+        user: result.user,
+        api: caller({ token: result.token, appid }),
+      }
+    },
+    async stableToken({ appid = APP_A.appid, force = false } = {}) {
+      const res = await fetch(`${simUrl}/cgi-bin/stable_token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          grant_type: 'client_credential',
+          appid,
+          secret: secretOf(appid),
+          force_refresh: force,
+        }),
+      })
+      const body = (await res.json()) as { access_token?: string }
+      if (!body.access_token) throw new Error('the simulator gave no access token')
+      return body.access_token
+    },
+    async sessionKey(user, appid = APP_A.appid) {
+      const secret = secretOf(appid)
+      const code = await sim.login({ appid, user })
+      const query = new URLSearchParams({
+        appid,
+        secret,
+        js_code: code,
+        grant_type: 'authorization_code',
+      })
+      const body = (await (await fetch(`${simUrl}/sns/jscode2session?${query}`)).json()) as {
+        session_key?: string
+      }
+      if (!body.session_key) throw new Error('the simulator gave no session_key')
+      return body.session_key
+    },
+    async close() {
+      await db.close()
+      simServer.closeAllConnections()
+      await new Promise<void>((resolve) => simServer.close(() => resolve()))
+    },
+  }
+}
+
+/** What a call failed with: the ReasonedError (or TRPCError) a client would be answered with. */
+export async function failure(call: Promise<unknown>): Promise<TRPCError & { reason?: string }> {
+  try {
+    await call
+  } catch (error) {
+    if (error instanceof TRPCError) return error as TRPCError & { reason?: string }
+    throw error
+  }
+  throw new Error('expected the call to fail')
+}
+
+/** `{ code, reason }` of a failed call: the pair a client is answered with and branches on. */
+export async function refusal(call: Promise<unknown>) {
+  const error = await failure(call)
+  return { code: error.code, reason: reasonOf(error) }
+}
+
+/** What WeChat's app does with user data: AES-128-CBC under the session_key, rawData signed. */
+export function sealUserData(value: unknown, sessionKey: string) {
+  const iv = randomBytes(16)
+  const cipher = createCipheriv('aes-128-cbc', Buffer.from(sessionKey, 'base64'), iv)
+  const encrypted = Buffer.concat([cipher.update(JSON.stringify(value), 'utf8'), cipher.final()])
+  const rawData = JSON.stringify({ nickName: (value as { nickName?: string }).nickName ?? '' })
+  return {
+    encryptedData: encrypted.toString('base64'),
+    iv: iv.toString('base64'),
+    rawData,
+    signature: createHash('sha1')
+      .update(rawData + sessionKey)
+      .digest('hex'),
+  }
+}
+
+/** None of `secrets` in any answer, error message or log line. */
+export function leaked(api: TestApi, secrets: readonly string[]): string[] {
+  const texts = [...api.answers, ...api.logs.map((line) => JSON.stringify(line))]
+  return secrets.filter((secret) => texts.some((text) => text.includes(secret)))
+}
