@@ -1,4 +1,4 @@
 import { describeUserDataFlows } from './user-data-flows'
 import { pgliteBackend } from './wechat-fixture'
 
-describeUserDataFlows('the embedded database', pgliteBackend, { databaseAccess: false })
+describeUserDataFlows('the embedded database', pgliteBackend)

@@ -1,4 +1,4 @@
 import { describeUserDataFlows } from './user-data-flows'
 import { postgresBackend } from './wechat-fixture'
 
-describeUserDataFlows('PostgreSQL', postgresBackend, { databaseAccess: true })
+describeUserDataFlows('PostgreSQL', postgresBackend)

@@ -1,10 +1,3 @@
-/**
- * A WeChat world for end-to-end tests of the features built on WeChat's
- * server API (access tokens, phone numbers, encrypted data, several apps):
- * the simulator with two apps, one or more server processes on one
- * database, and helpers that stand in for the phone and for WeChat's side.
- */
-import { createCipheriv, createHash, randomBytes } from 'node:crypto'
 import { TRPCClientError } from '@trpc/client'
 import type { AppRouter } from '@wxapp/api'
 import type { KeyValueStorage } from '@wxapp/session/client'
@@ -192,20 +185,7 @@ export async function failure(
 }
 
 /** What WeChat's app does with user data: AES-128-CBC under the session_key, plus a signed rawData. */
-export function sealUserData(value: unknown, sessionKey: string) {
-  const iv = randomBytes(16)
-  const cipher = createCipheriv('aes-128-cbc', Buffer.from(sessionKey, 'base64'), iv)
-  const encrypted = Buffer.concat([cipher.update(JSON.stringify(value), 'utf8'), cipher.final()])
-  const rawData = JSON.stringify({ nickName: (value as { nickName?: string }).nickName ?? '' })
-  return {
-    encryptedData: encrypted.toString('base64'),
-    iv: iv.toString('base64'),
-    rawData,
-    signature: createHash('sha1')
-      .update(rawData + sessionKey)
-      .digest('hex'),
-  }
-}
+export { sealUserData } from '@wxapp/testing'
 
 /** None of `secrets` in any response the test clients received, nor in any server log line. */
 export function expectNothingLeaked(world: World, secrets: readonly string[]) {

@@ -24,3 +24,4 @@ export {
   startSimulator,
 } from './simulator'
 export { type StaticServer, startStaticServer } from './static'
+export { sealUserData } from './wechat-data'

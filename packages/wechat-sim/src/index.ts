@@ -9,7 +9,6 @@ export {
   SIM_DEV_APPID,
   SIM_DEV_SECRET,
 } from './constants'
-export { createSimServer, type SimServerOptions } from './server'
 export type {
   ClockResponse,
   FaultRequest,
@@ -17,6 +16,7 @@ export type {
   StatsResponse,
   UserRequest,
 } from './protocol'
+export { createSimServer, type SimServerOptions } from './server'
 export {
   type Code2SessionBody,
   type PhoneNumberBody,

@@ -5,7 +5,6 @@
  * (createApiServices); the WeChat simulator on a loopback port, its control
  * client minting codes as a phone would. Log lines are kept for assertions.
  */
-import { createCipheriv, createHash, randomBytes } from 'node:crypto'
 import type { AddressInfo } from 'node:net'
 import { TRPCError } from '@trpc/server'
 import { applyMigrations, type Database, openDatabase } from '@wxapp/db'
@@ -176,22 +175,6 @@ export async function failure(call: Promise<unknown>): Promise<TRPCError & { rea
 export async function refusal(call: Promise<unknown>) {
   const error = await failure(call)
   return { code: error.code, reason: reasonOf(error) }
-}
-
-/** What WeChat's app does with user data: AES-128-CBC under the session_key, rawData signed. */
-export function sealUserData(value: unknown, sessionKey: string) {
-  const iv = randomBytes(16)
-  const cipher = createCipheriv('aes-128-cbc', Buffer.from(sessionKey, 'base64'), iv)
-  const encrypted = Buffer.concat([cipher.update(JSON.stringify(value), 'utf8'), cipher.final()])
-  const rawData = JSON.stringify({ nickName: (value as { nickName?: string }).nickName ?? '' })
-  return {
-    encryptedData: encrypted.toString('base64'),
-    iv: iv.toString('base64'),
-    rawData,
-    signature: createHash('sha1')
-      .update(rawData + sessionKey)
-      .digest('hex'),
-  }
 }
 
 /** None of `secrets` in any answer, error message or log line. */

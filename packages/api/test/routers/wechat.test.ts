@@ -1,13 +1,6 @@
+import { sealUserData } from '@wxapp/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import {
-  APP_A,
-  APP_B,
-  createTestApi,
-  leaked,
-  refusal,
-  sealUserData,
-  type TestApi,
-} from '../helpers/api'
+import { APP_A, APP_B, createTestApi, leaked, refusal, type TestApi } from '../helpers/api'
 
 let api: TestApi
 const keys: string[] = []
