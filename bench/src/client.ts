@@ -1,77 +1,26 @@
 // The mini-program's side, with the real session client and typed tRPC
-// client wired as the app wires them (as apps/server/test/login-fixture.ts
-// does), wx.login backed by the simulator: how many network calls a warm
+// client wired as the app wires them (@wxapp/testing's launchApp), wx.login
+// backed by the simulator: how many network calls a warm
 // launch makes, and how many logins 50 parallel calls on an expired token
 // cause.
-import { createTRPCClient, httpBatchLink, type TRPCClient } from '@trpc/client'
 import type { AppRouter } from '@wxapp/api'
-import {
-  createSessionClient,
-  type KeyValueStorage,
-  memoryStorage,
-  type SessionClient,
-  sessionHeaders,
-  sessionLink,
-} from '@wxapp/session/client'
-import { SIM_DEV_APPID } from '@wxapp/testing'
+import type { KeyValueStorage } from '@wxapp/session/client'
+import { launchApp, SIM_DEV_APPID } from '@wxapp/testing'
 import { createSimControl, simLoginSource } from '@wxapp/wechat-sim/client'
 import { startStack } from './stack'
 
-interface Counters {
-  /** wx.login() calls. */
-  wxLogins: number
-  /** HTTP requests to the API server. */
-  apiRequests: number
-  /** Of those, requests that carried auth.login. */
-  authLogins: number
-}
-
-function launch(opts: {
-  apiUrl: string
-  simUrl: string
-  user: string
-  storage?: KeyValueStorage
-}): {
-  session: SessionClient<{ id: string }>
-  api: TRPCClient<AppRouter>
-  counters: Counters
-  storage: KeyValueStorage
-} {
-  const counters: Counters = { wxLogins: 0, apiRequests: 0, authLogins: 0 }
-  const storage = opts.storage ?? memoryStorage()
-  const wechat = simLoginSource(createSimControl({ baseUrl: opts.simUrl }), {
+function launch(opts: { apiUrl: string; simUrl: string; user: string; storage?: KeyValueStorage }) {
+  return launchApp<AppRouter>({
+    apiUrl: opts.apiUrl,
     appid: SIM_DEV_APPID,
-    user: opts.user,
+    source: simLoginSource(createSimControl({ baseUrl: opts.simUrl }), {
+      appid: SIM_DEV_APPID,
+      user: opts.user,
+    }),
+    login: (api, args) => api.auth.login.mutate(args),
+    clientModel: 'bench',
+    ...(opts.storage ? { storage: opts.storage } : {}),
   })
-  const session = createSessionClient({
-    source: {
-      login: () => {
-        counters.wxLogins++
-        return wechat.login()
-      },
-      checkSession: () => wechat.checkSession(),
-    },
-    storage,
-    appid: SIM_DEV_APPID,
-    clientInfo: { platform: 'node', model: 'bench' },
-    login: (args) => api.auth.login.mutate(args),
-  })
-  const countingFetch: typeof fetch = (input, init) => {
-    counters.apiRequests++
-    if (String(input).includes('auth.login')) counters.authLogins++
-    return fetch(input, init)
-  }
-  const api: TRPCClient<AppRouter> = createTRPCClient<AppRouter>({
-    links: [
-      sessionLink(session),
-      httpBatchLink({
-        url: `${opts.apiUrl}/trpc`,
-        fetch: countingFetch,
-        headers: sessionHeaders(session),
-      }),
-    ],
-  })
-  return { session, api, counters, storage }
 }
 
 export interface ClientResult {
@@ -114,7 +63,7 @@ export async function benchClient(opts: { databaseUrl: string }): Promise<Client
       storage: cold.storage,
     })
     await warm.session.ensureSession()
-    const warmLaunchCalls = warm.counters.wxLogins + warm.counters.apiRequests
+    const warmLaunchCalls = warm.counters.sourceLogins + warm.counters.apiRequests
     const before = warm.counters.apiRequests
     await warm.api.user.me.query()
     const warmFirstCallRequests = warm.counters.apiRequests - before
@@ -129,7 +78,7 @@ export async function benchClient(opts: { databaseUrl: string }): Promise<Client
     return {
       warmLaunchCalls,
       warmFirstCallRequests,
-      expiredWxLogins: app.counters.wxLogins - start.wxLogins,
+      expiredWxLogins: app.counters.sourceLogins - start.sourceLogins,
       expiredAuthLogins: app.counters.authLogins - start.authLogins,
       expiredApiRequests: app.counters.apiRequests - start.apiRequests,
     }

@@ -1,40 +1,18 @@
 import { request as httpRequest } from 'node:http'
-import { createTRPCClient, httpBatchLink, type TRPCClient } from '@trpc/client'
 import type { AppRouter } from '@wxapp/api'
-import {
-  createSessionClient,
-  type KeyValueStorage,
-  memoryStorage,
-  type SessionClient,
-  sessionHeaders,
-  sessionLink,
-} from '@wxapp/session/client'
+import type { KeyValueStorage } from '@wxapp/session/client'
+import { launchApp as launchTestApp, type AppUnderTest as TestApp } from '@wxapp/testing'
 import { createSimControl, simLoginSource } from '@wxapp/wechat-sim/client'
 
-export interface Counters {
-  /** wx.login() calls (login codes requested from the "phone"). */
-  sourceLogins: number
-  /** HTTP requests to the API server. */
-  apiRequests: number
-  /** HTTP requests to the API server that carried auth.login. */
-  authLogins: number
-}
-
-export interface AppUnderTest {
-  session: SessionClient<{ id: string }>
-  api: TRPCClient<AppRouter>
-  counters: Counters
-  storage: KeyValueStorage
-}
+export type { Counters } from '@wxapp/testing'
+export type AppUnderTest = TestApp<AppRouter>
 
 /** Every response body the test clients received, to search for secrets. */
 export const responses: string[] = []
 
 /**
- * One launch of the mini-program for simulated WeChat user `user`: the
- * session client and typed tRPC client wired as the app wires them, with
- * wx.login backed by the simulator. Pass the previous launch's storage to
- * model a relaunch.
+ * One launch of the mini-program for simulated WeChat user `user`, logging in
+ * through the simulator; pass the previous launch's storage for a relaunch.
  */
 export function launchApp(opts: {
   apiUrl: string
@@ -43,44 +21,14 @@ export function launchApp(opts: {
   user: string
   storage?: KeyValueStorage
 }): AppUnderTest {
-  const counters: Counters = { sourceLogins: 0, apiRequests: 0, authLogins: 0 }
-  const storage = opts.storage ?? memoryStorage()
-  const wechat = simLoginSource(createSimControl({ baseUrl: opts.simUrl }), {
+  return launchTestApp<AppRouter>({
+    apiUrl: opts.apiUrl,
     appid: opts.appid,
-    user: opts.user,
+    source: simLoginSource(createSimControl({ baseUrl: opts.simUrl }), opts),
+    login: (api, args) => api.auth.login.mutate(args),
+    ...(opts.storage ? { storage: opts.storage } : {}),
+    onResponse: (text) => responses.push(text),
   })
-  const source = {
-    login: () => {
-      counters.sourceLogins++
-      return wechat.login()
-    },
-    checkSession: () => wechat.checkSession(),
-  }
-  const countingFetch: typeof fetch = async (input, init) => {
-    counters.apiRequests++
-    if (String(input).includes('auth.login')) counters.authLogins++
-    const response = await fetch(input, init)
-    responses.push(await response.clone().text())
-    return response
-  }
-  const session = createSessionClient({
-    source,
-    storage,
-    appid: opts.appid,
-    clientInfo: { platform: 'node', model: 'vitest' },
-    login: (args) => api.auth.login.mutate(args),
-  })
-  const api: TRPCClient<AppRouter> = createTRPCClient<AppRouter>({
-    links: [
-      sessionLink(session),
-      httpBatchLink({
-        url: `${opts.apiUrl}/trpc`,
-        fetch: countingFetch,
-        headers: sessionHeaders(session),
-      }),
-    ],
-  })
-  return { session, api, counters, storage }
 }
 
 /** A POST of raw tRPC input, for the cases a typed client cannot express. */

@@ -1,3 +1,4 @@
+export { type AppUnderTest, type Counters, launchApp } from './app-under-test'
 export {
   compareThirds,
   type MemoryProbe,
