@@ -5,6 +5,7 @@ import {
   type WechatDataErrorKind,
   type WechatErrorKind,
 } from '@wxapp/wechat'
+import type { ApiLogger } from './context'
 import { ReasonedError } from './errors'
 
 /** The reason (and, where the default does not fit, the message) for one kind of WeChat failure. */
@@ -111,6 +112,31 @@ export function wechatPhoneError(error: unknown): ReasonedError {
 export function wechatDataError(error: unknown): ReasonedError {
   if (!(error instanceof WechatDataError)) throw error
   return mapped(DATA_ERRORS[error.kind], error)
+}
+
+/**
+ * Runs a call to WeChat; a failure becomes the typed API error `toError`
+ * gives, and one that is the server's fault (its credentials, WeChat's data
+ * for another app) is logged with its cause for the operator.
+ */
+export async function callWechat<T>(
+  log: ApiLogger,
+  appid: string,
+  toError: (error: unknown) => ReasonedError,
+  call: () => Promise<T>,
+): Promise<T> {
+  try {
+    return await call()
+  } catch (error) {
+    const mapped = toError(error)
+    if (mapped.code === 'INTERNAL_SERVER_ERROR') {
+      log.error(
+        { err: error, appid, reason: mapped.reason },
+        'WeChat call failed on the server side',
+      )
+    }
+    throw mapped
+  }
 }
 
 /** For tests: every mapping, so none can be left out silently. */

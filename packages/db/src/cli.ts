@@ -1,5 +1,6 @@
 // `pnpm db <command>`: the offline stand-in for the Prisma CLI's migrate
-// commands. Root scripts: db:migrate, db:new <name>, db:status, db:check.
+// commands. Root scripts: db:migrate, db:new <name>, db:status, db:check,
+// db:resolve, db:reset.
 import { relative, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import type { DatabaseLogger } from './logger'

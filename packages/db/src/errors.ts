@@ -1,9 +1,8 @@
 /**
- * Whether an error means the database could not be reached or dropped the
- * connection (down, restarting, out of connections), as opposed to a bug or
- * a refused statement. Callers answer those with "try again later" (503)
- * instead of an internal error. Walks the `cause` chain, since Prisma, its
- * driver adapter and `pg` each wrap what they got.
+ * Whether an error means the database is unreachable or dropped the
+ * connection (down, restarting, out of connections), not a bug or a refused
+ * statement: callers answer those with 503 "try again later". Walks the
+ * `cause` chain, since Prisma, its driver adapter and `pg` each wrap errors.
  */
 export function isDatabaseUnavailable(error: unknown): boolean {
   const seen = new Set<unknown>()

@@ -150,9 +150,8 @@ describe('createMigration and checkDrift', () => {
     const pgCopy = await copyOfPrisma()
     const liteCopy = await copyOfPrisma()
     // A destructive change that leaves the repo's models alone: a test-only
-    // table gets created by a migration placed right after the committed ones,
-    // then loses a column in the schema. The engine adds its warnings to the
-    // migration.
+    // table, made by a migration after the committed ones, loses a column in
+    // the schema; the engine writes its warnings into the migration.
     for (const copy of [pgCopy, liteCopy]) {
       const legacy = join(copy.migrations, `${LATEST_MIGRATION}_test_only_legacy`)
       await mkdir(legacy)

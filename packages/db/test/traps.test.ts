@@ -1,5 +1,5 @@
-// One test per trap the offline migrator works around (see
-// /work/shared/docs/prisma-offline.md and src/migrate/adapter.ts).
+// One test per trap the offline migrator works around; each workaround is
+// explained where it lives (src/migrate/adapter.ts and engine.ts, src/url.ts).
 import { spawnSync } from 'node:child_process'
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'

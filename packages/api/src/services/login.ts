@@ -8,7 +8,7 @@ import type { Code2SessionResult } from '@wxapp/wechat'
 import type { Context } from '../context'
 import { ReasonedError } from '../errors'
 import { publicUser } from '../users'
-import { wechatLoginError } from '../wechat-errors'
+import { callWechat, wechatLoginError } from '../wechat-errors'
 import type { WechatApp } from './wechat-apps'
 
 const MINUTE = 60_000
@@ -30,23 +30,12 @@ export async function limitLogins(
 }
 
 /** wx.login's code -> WeChat's identity of the user (code2Session), or the typed error. */
-export async function exchangeCode(
+export function exchangeCode(
   ctx: Context,
   app: WechatApp,
   code: string,
 ): Promise<Code2SessionResult> {
-  try {
-    return await app.client.code2Session(code)
-  } catch (error) {
-    const mapped = wechatLoginError(error)
-    if (mapped.code === 'INTERNAL_SERVER_ERROR') {
-      ctx.log.error(
-        { err: error, appid: app.appid },
-        'WeChat refused the server: check its configuration',
-      )
-    }
-    throw mapped
-  }
+  return callWechat(ctx.log, app.appid, wechatLoginError, () => app.client.code2Session(code))
 }
 
 /**

@@ -1,6 +1,6 @@
 import type { PhoneInfo } from '@wxapp/wechat'
 import type { Context } from '../context'
-import { wechatPhoneError } from '../wechat-errors'
+import { callWechat, wechatPhoneError } from '../wechat-errors'
 import type { WechatApp } from './wechat-apps'
 
 /**
@@ -9,23 +9,14 @@ import type { WechatApp } from './wechat-apps'
  * WeChat refuses it), naming the user's openid so another user's code is
  * refused.
  */
-export async function fetchPhoneNumber(
+export function fetchPhoneNumber(
   ctx: Context,
   app: WechatApp,
   request: { code: string; openid: string },
 ): Promise<PhoneInfo> {
-  try {
-    return await app.accessToken.call((token) => app.client.getUserPhoneNumber(token, request))
-  } catch (error) {
-    const mapped = wechatPhoneError(error)
-    if (mapped.code === 'INTERNAL_SERVER_ERROR') {
-      ctx.log.error(
-        { err: error, appid: app.appid },
-        'WeChat phone number call failed on the server side',
-      )
-    }
-    throw mapped
-  }
+  return callWechat(ctx.log, app.appid, wechatPhoneError, () =>
+    app.accessToken.call((token) => app.client.getUserPhoneNumber(token, request)),
+  )
 }
 
 /** Stores the number without its country code, plus the country code. */

@@ -123,9 +123,7 @@ describe('auth.login', () => {
     })
     await api.sim.faults({ path: '/sns/jscode2session', errcode: 40125, count: 1 })
     await refusal(login({ code: await code('gina') }))
-    expect(api.logs.map((l) => l.msg)).toContain(
-      'WeChat refused the server: check its configuration',
-    )
+    expect(api.logs.map((l) => l.msg)).toContain('WeChat call failed on the server side')
   })
 
   it('creates exactly one user for 50 concurrent first logins', async () => {

@@ -1,6 +1,6 @@
 // The driver adapter factory the schema engine runs on: adapter-pg, plus the
-// fixes the engine needs that adapter-pg does not provide (each measured and
-// tested in test/traps.test.ts).
+// fixes the engine needs that adapter-pg does not provide (each one has a
+// test in test/traps.test.ts).
 import { PrismaPg } from '@prisma/adapter-pg'
 import {
   ColumnTypeEnum,
@@ -76,11 +76,10 @@ function unmarkCharColumns(rs: SqlResultSet): SqlResultSet {
 type QueryFn = (...args: unknown[]) => unknown
 
 /**
- * adapter-pg has no mapping for the catalog type "char" (OID 18) and rejects
- * any result holding one, yet the engine's describer reads such columns
- * (pg_constraint.contype and others; PostgreSQL 18 lists NOT NULL constraints
- * there). Each connection's results get those columns tagged, and the adapter
- * wrapper reports them as Character, which is what the engine decodes them as.
+ * adapter-pg rejects any result with a column of the catalog type "char"
+ * (OID 18), and the engine reads such columns (pg_constraint.contype, where
+ * PostgreSQL 18 also lists NOT NULL constraints). They are tagged here and
+ * reported as Character, which is how the engine decodes them.
  */
 function tagCharColumns(client: pg.PoolClient): void {
   const original = client.query.bind(client) as QueryFn
@@ -167,12 +166,11 @@ export class EngineAdapter implements SqlDriverAdapter {
   }
 
   /**
-   * adapter-pg splits scripts at every ";" (breaking semicolons in strings,
-   * comments and function bodies) and runs the pieces one by one, so a failed
-   * migration is left half-applied. The native engine sends the whole script
-   * as one simple-protocol query, which PostgreSQL runs as one implicit
-   * transaction; so does this. Only a connection that refuses several
-   * statements at once gets them one at a time, split properly.
+   * adapter-pg splits scripts at every ";" (even in strings and function
+   * bodies) and runs the pieces one by one, leaving a failed migration
+   * half-applied. Like Prisma's native engine, this sends the script whole:
+   * one implicit transaction. Only a connection that refuses several
+   * statements gets them one at a time, split properly.
    */
   async executeScript(script: string): Promise<void> {
     try {

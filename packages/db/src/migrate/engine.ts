@@ -103,10 +103,8 @@ export function useEngineWasm(path: string | undefined): void {
 
 /**
  * The engine arms a JS timer for its timeouts (10 s for the advisory lock)
- * and never clears it, so every migration kept the process alive 10 s after
- * it finished. The engine gets the same timers, unref'd: they still fire in
- * a process that is alive anyway (waiting on the database, say), but no
- * longer hold one open.
+ * and never clears it, which kept a process alive 10 s after migrating.
+ * Unref'd, the timers still fire in a live process but hold none open.
  */
 function withUnrefTimers(glue: Glue): Record<string, unknown> {
   const imports: Record<string, unknown> = { ...glue }
