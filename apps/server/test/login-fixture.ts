@@ -24,7 +24,10 @@ export function launchApp(opts: {
   return launchTestApp<AppRouter>({
     apiUrl: opts.apiUrl,
     appid: opts.appid,
-    source: simLoginSource(createSimControl({ baseUrl: opts.simUrl }), opts),
+    source: simLoginSource(createSimControl({ baseUrl: opts.simUrl }), {
+      appid: opts.appid,
+      user: opts.user,
+    }),
     login: (api, args) => api.auth.login.mutate(args),
     ...(opts.storage ? { storage: opts.storage } : {}),
     onResponse: (text) => responses.push(text),
