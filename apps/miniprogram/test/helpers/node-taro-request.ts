@@ -1,4 +1,4 @@
-import http from 'node:http'
+import { wxRequestOverHttp } from './wx-request'
 
 /** The options of Taro.request / wx.request that taro-fetch uses. */
 export interface RequestOption {
@@ -21,54 +21,17 @@ export interface RequestResult {
 export type RequestTask = Promise<RequestResult> & { abort(): void }
 
 /**
- * Taro.request (weapp flavour) implemented over node:http, for tests: resolves with
+ * Taro.request (weapp flavour) for tests, on wx.request over node:http: resolves with
  * `{ statusCode, data, header }` for any HTTP status, rejects with `{ errMsg }` on a
  * network failure or abort, returns a promise with `abort()` as Taro does.
  */
 export function nodeTaroRequest(option: RequestOption): RequestTask {
-  let req: http.ClientRequest | undefined
-  let aborted = false
+  let task: { abort(): void } | undefined
   const promise = new Promise<RequestResult>((resolve, reject) => {
-    req = http.request(
-      option.url,
-      { method: option.method ?? 'GET', headers: option.header ?? {} },
-      (res) => {
-        const chunks: Buffer[] = []
-        res.on('data', (chunk: Buffer) => chunks.push(chunk))
-        res.on('error', (error) => reject({ errMsg: `request:fail ${error.message}` }))
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8')
-          let data: unknown = text
-          // wx.request parses JSON only for dataType "json" (its default).
-          if ((option.dataType ?? 'json') === 'json') {
-            try {
-              data = JSON.parse(text)
-            } catch {
-              data = text
-            }
-          }
-          resolve({
-            statusCode: res.statusCode ?? 0,
-            data,
-            header: { ...res.headers },
-            errMsg: 'request:ok',
-          })
-        })
-      },
+    task = wxRequestOverHttp(
+      { ...option, success: (result) => resolve(result as unknown as RequestResult), fail: reject },
+      new URL(option.url),
     )
-    req.on('error', (error) =>
-      reject({ errMsg: aborted ? 'request:fail abort' : `request:fail ${error.message}` }),
-    )
-    if (option.timeout) {
-      req.setTimeout(option.timeout, () => req?.destroy(new Error('timeout')))
-    }
-    if (typeof option.data === 'string') req.write(option.data)
-    req.end()
   })
-  return Object.assign(promise, {
-    abort() {
-      aborted = true
-      req?.destroy()
-    },
-  })
+  return Object.assign(promise, { abort: () => task?.abort() })
 }
