@@ -177,18 +177,45 @@ describe.each([
     expect(await store.validate(token)).toEqual({ ok: false, reason: 'SESSION_REVOKED' })
   })
 
-  it('keeps nothing that a read racing a change of its user saw', async () => {
+  it('does not share a read racing a revocation with the calls after it', async () => {
+    const { token, session } = await store.create({ userId, appid: 'app-a' })
+    const release = counted.hold()
+    const racing = store.validate(token)
+    await new Promise((r) => setTimeout(r, 50))
+    expect(await store.revoke(session.id)).toBe(true)
+    const after = store.validate(token) // its own read, not the racing one
+    await new Promise((r) => setTimeout(r, 50))
+    release()
+    expect((await racing).ok).toBe(true)
+    expect(await after).toEqual({ ok: false, reason: 'SESSION_REVOKED' })
+    expect(counted.counts.findUnique).toBe(2)
+  })
+
+  it('keeps nothing that a read racing forgetUser saw, and reads the user again', async () => {
     const { token } = await store.create({ userId, appid: 'app-a' })
     const release = counted.hold()
-    // Reads the user before the change, answers after it.
-    const racing = store.validate(token)
+    const racing = store.validate(token) // reads the user before the change
     await new Promise((r) => setTimeout(r, 50))
     await db.prisma.user.update({ where: { id: userId }, data: { nickname: 'after' } })
     store.forgetUser(userId)
+    const after = store.validate(token)
+    await new Promise((r) => setTimeout(r, 50))
     release()
     expect(await racing).toMatchObject({ ok: true, user: { nickname: 'before' } })
-    expect(await store.validate(token)).toMatchObject({ ok: true, user: { nickname: 'after' } })
+    expect(await after).toMatchObject({ ok: true, user: { nickname: 'after' } })
+    expect(await store.validate(token)).toMatchObject({ user: { nickname: 'after' } })
     expect(counted.counts.findUnique).toBe(2)
+  })
+
+  it('keeps nothing that a read racing a logout everywhere saw', async () => {
+    const { token } = await store.create({ userId, appid: 'app-a' })
+    const release = counted.hold()
+    const racing = store.validate(token)
+    await new Promise((r) => setTimeout(r, 50))
+    expect(await store.revokeAllForUser(userId)).toBe(1)
+    release()
+    expect((await racing).ok).toBe(true)
+    expect(await store.validate(token)).toEqual({ ok: false, reason: 'SESSION_REVOKED' })
   })
 
   it("sees another instance's revocation within the TTL, not before", async () => {

@@ -59,17 +59,17 @@ interface Loaded {
  * On lru-cache: `ttl` and `max` bound it, `fetch` shares one read among
  * concurrent callers. A delete while a read is in flight aborts that fetch,
  * and with `ignoreFetchAbort` its callers still get what it read but nothing
- * is stored: a read that started before a revocation answers the call that
- * made it, never a later one. A changed user cannot be found among reads in
- * flight (their user is not known yet), so `forgetUser` also moves a
- * generation on, and a read that saw it move deletes its own slot.
+ * is stored: a read that started before a revocation answers the calls that
+ * joined it, never a later one. The user of a read in flight is not known
+ * yet, so `forgetUser` drops every read in flight as well as the user's
+ * cached sessions (an over-cautious re-read at worst).
  */
 export function lruSessionCache(
   read: ReadSession,
   opts: SessionCacheOptions & { now: () => number },
 ): SessionCache {
   const byUser = new Map<string, Set<string>>()
-  let generation = 0
+  const reading = new Set<string>()
   const unindex = (entry: Loaded, sessionId: string) => {
     const userId = entry.row?.userId
     if (userId === undefined) return
@@ -92,13 +92,12 @@ export function lruSessionCache(
       byUser.set(userId, ids.add(sessionId))
     },
     dispose: unindex,
-    fetchMethod: async (sessionId) => {
-      const started = generation
-      const row = await read(sessionId)
-      const keep =
-        row !== null &&
-        generation === started &&
-        sessionState(row, new Date(opts.now())) === 'active'
+    fetchMethod: async (sessionId, _stale, { signal }) => {
+      reading.add(sessionId)
+      const row = await read(sessionId).finally(() => reading.delete(sessionId))
+      // Dropped while it ran: its callers get the row, nothing is stored.
+      if (signal.aborted) return { row, entry: null }
+      const keep = row !== null && sessionState(row, new Date(opts.now())) === 'active'
       // Not to be kept: dropping the slot aborts this very fetch, whose
       // callers still get the row (see ignoreFetchAbort above).
       if (!keep) {
@@ -131,8 +130,7 @@ export function lruSessionCache(
       cache.delete(sessionId)
     },
     forgetUser(userId) {
-      generation++
-      for (const sessionId of byUser.get(userId) ?? []) cache.delete(sessionId)
+      for (const sessionId of [...reading, ...(byUser.get(userId) ?? [])]) cache.delete(sessionId)
     },
   }
 }
