@@ -124,42 +124,46 @@ function renewSession(
   return promise
 }
 
+/**
+ * Revokes the active sessions `where` names. What the cache holds of them is
+ * forgotten before the write, so calls meanwhile read the database, and after
+ * it, so that nothing read before it stays.
+ */
+async function revoke(
+  deps: SessionDeps,
+  where: { id: string } | { userId: string },
+  reason: RevokeReason,
+  forget: () => void,
+): Promise<number> {
+  forget()
+  try {
+    const { count } = await deps.prisma.session.updateMany({
+      where: { ...where, revokedAt: null },
+      data: { revokedAt: deps.now(), revokedReason: reason },
+    })
+    return count
+  } finally {
+    forget()
+  }
+}
+
 /** Revokes one session; false when it was not active. */
 export async function invalidateSession(
   deps: SessionDeps,
   sessionId: string,
   reason: RevokeReason = 'logout',
 ): Promise<boolean> {
-  // Forgotten before the write, so calls meanwhile read the database, and
-  // after it, so that nothing read before it stays.
-  deps.cache.forget(sessionId)
-  try {
-    const { count } = await deps.prisma.session.updateMany({
-      where: { id: sessionId, revokedAt: null },
-      data: { revokedAt: deps.now(), revokedReason: reason },
-    })
-    return count > 0
-  } finally {
-    deps.cache.forget(sessionId)
-  }
+  const count = await revoke(deps, { id: sessionId }, reason, () => deps.cache.forget(sessionId))
+  return count > 0
 }
 
 /** Revokes every active session of a user; returns how many. */
-export async function invalidateUserSessions(
+export function invalidateUserSessions(
   deps: SessionDeps,
   userId: string,
   reason: RevokeReason = 'logout_all',
 ): Promise<number> {
-  deps.cache.forgetUser(userId)
-  try {
-    const { count } = await deps.prisma.session.updateMany({
-      where: { userId, revokedAt: null },
-      data: { revokedAt: deps.now(), revokedReason: reason },
-    })
-    return count
-  } finally {
-    deps.cache.forgetUser(userId)
-  }
+  return revoke(deps, { userId }, reason, () => deps.cache.forgetUser(userId))
 }
 
 /** The user's active sessions, newest first. */
