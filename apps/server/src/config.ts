@@ -1,7 +1,10 @@
+import { existsSync } from 'node:fs'
 import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import {
   DatabaseUrlError,
   defaultDatabaseUrl,
+  defaultMigrationsDir,
   findWorkspaceRoot,
   parseDatabaseUrl,
 } from '@wxapp/db'
@@ -43,6 +46,8 @@ const ENV = {
     }),
   /** Apply pending migrations at start (what a single instance or `pnpm dev` wants). */
   MIGRATE_ON_START: booleanFlag.default(true),
+  /** The migrations this server knows (default: those its build carries, see bundledMigrationsDir). */
+  MIGRATIONS_DIR: z.string().trim().min(1).optional(),
   /** How long in-flight requests get to finish on SIGTERM before the process exits anyway. */
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(10),
@@ -117,6 +122,7 @@ export interface ServerConfig {
   databasePoolSize: number
   logLevel: LogLevel
   migrateOnStart: boolean
+  migrationsDir: string
   shutdownTimeoutMs: number
   trpcFastPath: boolean
   wechat: {
@@ -138,6 +144,39 @@ export interface ServerConfig {
 }
 
 export { ConfigError }
+
+/**
+ * The build copies prisma/migrations beside the bundle (dist/migrations), so
+ * the server and its artifact carry the migrations they were built with. Run
+ * from source (`pnpm dev`), there is none: the workspace's folder is used.
+ */
+function migrationsDir(configured: string | undefined): string {
+  if (configured) return configured
+  const bundled = fileURLToPath(new URL('./migrations', import.meta.url))
+  return existsSync(bundled) ? bundled : defaultMigrationsDir()
+}
+
+const MIGRATE_ENV = {
+  LOG_LEVEL: ENV.LOG_LEVEL,
+  DATABASE_URL: ENV.DATABASE_URL,
+  MIGRATIONS_DIR: ENV.MIGRATIONS_DIR,
+}
+
+export interface MigrateConfig {
+  logLevel: LogLevel
+  databaseUrl: string
+  migrationsDir: string
+}
+
+/** What `node main.js migrate` needs: the database and the migrations, nothing of WeChat. */
+export function loadMigrateConfig(env: NodeJS.ProcessEnv = process.env): MigrateConfig {
+  const data = loadEnv(MIGRATE_ENV, { env })
+  return {
+    logLevel: data.LOG_LEVEL,
+    databaseUrl: data.DATABASE_URL,
+    migrationsDir: migrationsDir(data.MIGRATIONS_DIR),
+  }
+}
 
 /** Rules across variables, reported with the others. */
 function crossChecks(data: ParsedEnv | undefined): string[] {
@@ -173,6 +212,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     databasePoolSize: data.DATABASE_POOL_SIZE,
     logLevel: data.LOG_LEVEL,
     migrateOnStart: data.MIGRATE_ON_START,
+    migrationsDir: migrationsDir(data.MIGRATIONS_DIR),
     shutdownTimeoutMs: data.SHUTDOWN_TIMEOUT_MS,
     trpcFastPath: data.TRPC_FAST_PATH,
     wechat: {

@@ -1,13 +1,84 @@
-import { applyMigrations, openDatabase, redactDatabaseUrl } from '@wxapp/db'
+import {
+  applyMigrations,
+  listMigrations,
+  openDatabase,
+  redactDatabaseUrl,
+  unappliedMigrations,
+} from '@wxapp/db'
 import { configOrExit } from '@wxapp/env'
 import { buildApp } from './app'
-import { loadConfig } from './config'
+import { loadConfig, loadMigrateConfig } from './config'
 import { loadDataKeys } from './data-key'
 import { startHousekeeping } from './housekeeping'
 import { createLogger } from './logger'
 import { createServices } from './services'
 
+const USAGE = `usage: node main.js           start the API server
+       node main.js migrate   apply pending migrations to DATABASE_URL and exit`
+
+/** `node main.js migrate`: the release step of a deploy, run once before the new servers start. */
+async function migrate(): Promise<void> {
+  const config = configOrExit(() => loadMigrateConfig())
+  const logger = createLogger(config.logLevel)
+  const database = redactDatabaseUrl(config.databaseUrl)
+  try {
+    const known = await listMigrations(config.migrationsDir)
+    if (known.length === 0) {
+      logger.fatal({ dir: config.migrationsDir }, NO_MIGRATIONS)
+      process.exitCode = 1
+      return
+    }
+    const applied = await applyMigrations(config.databaseUrl, {
+      migrationsDir: config.migrationsDir,
+      logger,
+    })
+    logger.info(
+      { database, applied, known: known.length },
+      applied.length > 0 ? 'applied database migrations' : 'database is up to date',
+    )
+  } catch (error) {
+    logger.fatal({ err: error, database }, 'cannot migrate the database named by DATABASE_URL')
+    process.exitCode = 1
+  }
+}
+
+const NO_MIGRATIONS =
+  'this server knows no migrations: its build carries them in dist/migrations (rebuild it, or set MIGRATIONS_DIR)'
+
+/**
+ * Why the database cannot be served, or null. A server must not answer
+ * requests against a schema it was not built for: every query would fail.
+ */
+async function schemaProblem(
+  db: Awaited<ReturnType<typeof openDatabase>>,
+  config: ReturnType<typeof loadConfig>,
+  logger: ReturnType<typeof createLogger>,
+): Promise<{ msg: string; [key: string]: unknown } | null> {
+  const known = await listMigrations(config.migrationsDir)
+  if (known.length === 0) return { msg: NO_MIGRATIONS, dir: config.migrationsDir }
+  if (config.migrateOnStart) {
+    const applied = await applyMigrations(db, { migrationsDir: config.migrationsDir, logger })
+    if (applied.length > 0) logger.info({ migrations: applied }, 'applied database migrations')
+    return null
+  }
+  const missing = await unappliedMigrations(db, { migrationsDir: config.migrationsDir })
+  if (missing.length === 0) return null
+  return {
+    msg: 'the database lacks migrations this server needs: run `node main.js migrate` (or set MIGRATE_ON_START=true)',
+    missing,
+  }
+}
+
 async function main(): Promise<void> {
+  const command = process.argv[2]
+  if (command === 'migrate') return migrate()
+  if (command !== undefined) {
+    console.error(
+      command === '--help' || command === '-h' ? USAGE : `unknown command "${command}"\n${USAGE}`,
+    )
+    process.exitCode = command === '--help' || command === '-h' ? 0 : 2
+    return
+  }
   const config = configOrExit(() => loadConfig())
 
   const logger = createLogger(config.logLevel)
@@ -18,15 +89,26 @@ async function main(): Promise<void> {
   try {
     db = await openDatabase({ url: config.databaseUrl, poolSize: config.databasePoolSize, logger })
     await db.ping(5000)
-    if (config.migrateOnStart) {
-      const applied = await applyMigrations(db)
-      if (applied.length > 0) logger.info({ migrations: applied }, 'applied database migrations')
-    }
   } catch (error) {
     logger.fatal(
       { err: error, database: databaseLabel },
       'cannot open the database named by DATABASE_URL',
     )
+    process.exitCode = 1
+    return
+  }
+  try {
+    const problem = await schemaProblem(db, config, logger)
+    if (problem) {
+      const { msg, ...fields } = problem
+      logger.fatal({ ...fields, database: databaseLabel }, msg)
+      await db.close()
+      process.exitCode = 1
+      return
+    }
+  } catch (error) {
+    logger.fatal({ err: error, database: databaseLabel }, 'cannot migrate the database')
+    await db.close()
     process.exitCode = 1
     return
   }

@@ -1,6 +1,7 @@
-import { createRequire } from 'node:module'
 import type { AnyTRPCProcedure, AnyTRPCRouter, TRPCError } from '@trpc/server'
 import type { FastifyTRPCPluginOptions } from '@trpc/server/adapters/fastify'
+// A static import, so a self-contained bundle carries the version with the code it compiled in.
+import trpcServerPackage from '@trpc/server/package.json' with { type: 'json' }
 import type { FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify'
 
 /**
@@ -34,9 +35,9 @@ const CORE_FUNCTIONS = [
   'TRPCError',
 ] as const
 
+/** The @trpc/server version this build was made with (its package.json, read at build time). */
 export function installedTrpcServerVersion(): string {
-  const require = createRequire(import.meta.url)
-  return (require('@trpc/server/package.json') as { version: string }).version
+  return trpcServerPackage.version
 }
 
 export interface TrpcFastPathOptions<TRouter extends AnyTRPCRouter, TContext> {

@@ -17,6 +17,8 @@ export {
   checkDrift,
   createMigration,
   type DriftResult,
+  defaultMigrationsDir,
+  listMigrations,
   type MigrateOptions,
   MigrationError,
   type MigrationStatus,
@@ -26,6 +28,7 @@ export {
   resolveMigration,
   SchemaEnginePanicError,
   type ShadowLocation,
+  unappliedMigrations,
 } from './migrate'
 export { DatabaseInUseError } from './pglite'
 export {

@@ -1,4 +1,5 @@
 export { type AppUnderTest, type Counters, launchApp } from './app-under-test'
+export { deployServerArtifact, type ServerArtifact } from './artifact'
 export {
   compareThirds,
   type MemoryProbe,

@@ -39,9 +39,9 @@ process.once('exit', () => {
   for (const child of running) child.kill('SIGKILL')
 })
 
-function spawnNode(entry: string, env: Record<string, string>) {
+function spawnNode(entry: string, env: Record<string, string>, args: string[] = []) {
   if (!existsSync(entry)) throw new Error(`${entry} is missing: build it first (pnpm build)`)
-  const child = spawn(process.execPath, [entry], {
+  const child = spawn(process.execPath, [entry, ...args], {
     cwd: dirname(entry),
     // Only what the test passes, plus PATH: the parent's environment (say a
     // developer's DATABASE_URL) must not leak into the process under test.
@@ -141,9 +141,11 @@ export async function startNodeProcess(opts: {
 export async function runNodeToExit(opts: {
   entry: string
   env: Record<string, string>
+  /** Command-line arguments after the entry (`migrate`). */
+  args?: string[]
   timeoutMs?: number
 }): Promise<{ code: number | null; output: string }> {
-  const { child, output } = spawnNode(opts.entry, opts.env)
+  const { child, output } = spawnNode(opts.entry, opts.env, opts.args)
   const closed = once(child, 'close')
   const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 60_000)
   const [code] = (await closed) as [number | null]

@@ -32,18 +32,26 @@ const defaults: Record<string, string> = {
 export function startApiServer(
   env: Record<string, string>,
   timeoutMs?: number,
-  opts: { port?: number } = {},
+  opts: { port?: number /** Another build: a deployed artifact's main.js. */; entry?: string } = {},
 ): Promise<RunningProcess> {
+  const { entry = serverEntry, ...rest } = opts
   return startNodeProcess({
-    entry: serverEntry,
+    entry,
     env: { ...defaults, ...env },
     readyPath: '/healthz',
     timeoutMs,
-    ...opts,
+    ...rest,
   })
 }
 
-/** The built API server expected to stop by itself (bad configuration, say). */
-export function runApiServerToExit(env: Record<string, string>) {
-  return runNodeToExit({ entry: serverEntry, env: { ...defaults, ...env } })
+/** The built API server expected to stop by itself (bad configuration, say, or `migrate`). */
+export function runApiServerToExit(
+  env: Record<string, string>,
+  opts: { entry?: string; args?: string[] } = {},
+) {
+  return runNodeToExit({
+    entry: opts.entry ?? serverEntry,
+    args: opts.args,
+    env: { ...defaults, ...env },
+  })
 }

@@ -31,6 +31,7 @@ import {
 } from './files'
 
 export { SchemaEnginePanicError } from './engine'
+export { defaultMigrationsDir } from './files'
 export { splitSqlStatements } from './sql'
 
 /** A database to migrate: an open Database, or a DATABASE_URL. */
@@ -311,6 +312,28 @@ async function readAppliedNames(connection: ConnectionParams): Promise<string[]>
   } finally {
     await client.end().catch(() => {})
   }
+}
+
+/** The migrations a folder holds, by name in order; none when it is empty or missing. */
+export async function listMigrations(migrationsDir?: string): Promise<string[]> {
+  const list = await readMigrations(migrationsDir ?? defaultMigrationsDir())
+  return list.migrationDirectories.map((d) => d.path)
+}
+
+/**
+ * The folder's migrations the database has not applied (none finished and
+ * not rolled back), in order. One query and no schema engine: what a server
+ * checks at start when it does not migrate (MIGRATE_ON_START=false).
+ */
+export async function unappliedMigrations(
+  target: MigrationTarget,
+  options: Pick<MigrateOptions, 'migrationsDir'> = {},
+): Promise<string[]> {
+  const known = await listMigrations(options.migrationsDir)
+  return onTarget(target, async (connection) => {
+    const applied = new Set(await readAppliedNames(connection))
+    return known.filter((name) => !applied.has(name))
+  })
 }
 
 /** What `prisma migrate status` reports. */
