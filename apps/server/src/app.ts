@@ -34,6 +34,8 @@ export interface AppOptions {
    * see trpc-fast-path.ts). Off: every call goes through the adapter.
    */
   trpcFastPath?: boolean
+  /** True once the server is shutting down: /readyz answers 503 so balancers stop sending. */
+  draining?: () => boolean
 }
 
 function createContext(services: ApiServices, request: FastifyRequest): Context {
@@ -61,6 +63,7 @@ export async function buildApp({
   readinessTimeoutMs = 1000,
   uploads,
   trpcFastPath = true,
+  draining = () => false,
 }: AppOptions) {
   const { db } = services
   const app = Fastify({
@@ -136,6 +139,7 @@ export async function buildApp({
   app.get('/healthz', async () => ({ status: 'ok' }))
 
   app.get('/readyz', async (request, reply) => {
+    if (draining()) return reply.code(503).send({ status: 'draining' })
     try {
       await db.ping(readinessTimeoutMs)
       return { status: 'ready', database: 'up' }

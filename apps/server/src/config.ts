@@ -50,6 +50,12 @@ const ENV = {
   MIGRATIONS_DIR: z.string().trim().min(1).optional(),
   /** How long in-flight requests get to finish on SIGTERM before the process exits anyway. */
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
+  /**
+   * On SIGTERM, how long to keep serving while /readyz answers 503, so a load
+   * balancer marks this instance down before it stops accepting connections
+   * (set it above the balancer's check interval times its fall count).
+   */
+  SHUTDOWN_DRAIN: duration.prefault('0s'),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(10),
   /** Answer plain JSON tRPC calls without tRPC's fetch adapter (see trpc-fast-path.ts). */
   TRPC_FAST_PATH: booleanFlag.default(true),
@@ -124,6 +130,7 @@ export interface ServerConfig {
   migrateOnStart: boolean
   migrationsDir: string
   shutdownTimeoutMs: number
+  shutdownDrainMs: number
   trpcFastPath: boolean
   wechat: {
     /** The default app first, then WECHAT_APPS. */
@@ -214,6 +221,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     migrateOnStart: data.MIGRATE_ON_START,
     migrationsDir: migrationsDir(data.MIGRATIONS_DIR),
     shutdownTimeoutMs: data.SHUTDOWN_TIMEOUT_MS,
+    shutdownDrainMs: data.SHUTDOWN_DRAIN,
     trpcFastPath: data.TRPC_FAST_PATH,
     wechat: {
       apps: [{ appid: data.WECHAT_APPID, secret: data.WECHAT_SECRET }, ...data.WECHAT_APPS],

@@ -1,7 +1,9 @@
 import {
   applyMigrations,
   listMigrations,
+  type NotificationChannel,
   openDatabase,
+  openNotificationChannel,
   redactDatabaseUrl,
   unappliedMigrations,
 } from '@wxapp/db'
@@ -12,6 +14,8 @@ import { loadDataKeys } from './data-key'
 import { startHousekeeping } from './housekeeping'
 import { createLogger } from './logger'
 import { createServices } from './services'
+
+const SESSION_CHANGES_CHANNEL = 'wxapp_session_changes'
 
 const USAGE = `usage: node main.js           start the API server
        node main.js migrate   apply pending migrations to DATABASE_URL and exit`
@@ -113,12 +117,24 @@ async function main(): Promise<void> {
     return
   }
 
+  // A logout on any instance reaches every instance's session cache at once.
+  let sessionChanges: NotificationChannel
+  try {
+    sessionChanges = await openNotificationChannel(db, SESSION_CHANGES_CHANNEL, { logger })
+  } catch (error) {
+    logger.fatal({ err: error, database: databaseLabel }, 'cannot listen for session changes')
+    await db.close()
+    process.exitCode = 1
+    return
+  }
+
   const dataKeys = await loadDataKeys({
     configured: config.dataKeys,
     dataDir: config.dataDir,
     logger,
   })
-  const services = createServices({ config, db, dataKeys, logger })
+  let stopping = false
+  const services = createServices({ config, db, dataKeys, logger, sessionChanges })
   const app = await buildApp({
     services,
     logger,
@@ -126,13 +142,17 @@ async function main(): Promise<void> {
     corsOrigins: config.corsOrigins,
     uploads: config.uploads,
     trpcFastPath: config.trpcFastPath,
+    draining: () => stopping,
   })
   const housekeeping = startHousekeeping({ services, logger })
 
-  let stopping = false
   const shutdown = async (signal: NodeJS.Signals): Promise<void> => {
     if (stopping) return
     stopping = true
+    if (config.shutdownDrainMs > 0) {
+      logger.info({ signal, drainMs: config.shutdownDrainMs }, 'draining: /readyz answers 503')
+      await new Promise((r) => setTimeout(r, config.shutdownDrainMs))
+    }
     logger.info({ signal }, 'shutting down: finishing in-flight requests')
     const timer = setTimeout(() => {
       logger.error('shutdown timed out; exiting with requests still in flight')
@@ -142,6 +162,7 @@ async function main(): Promise<void> {
     try {
       housekeeping.stop()
       await app.close()
+      await sessionChanges.close()
       await db.close()
       logger.info('stopped')
     } catch (error) {
@@ -156,6 +177,7 @@ async function main(): Promise<void> {
     await app.listen({ host: config.host, port: config.port })
   } catch (error) {
     logger.fatal({ err: error, host: config.host, port: config.port }, 'cannot listen on HOST:PORT')
+    await sessionChanges.close()
     await db.close()
     process.exitCode = 1
     return

@@ -1,5 +1,5 @@
 import { type ApiServices, createApiServices } from '@wxapp/api'
-import type { Database } from '@wxapp/db'
+import type { Database, NotificationChannel } from '@wxapp/db'
 import type { Logger } from 'pino'
 import type { ServerConfig } from './config'
 
@@ -9,6 +9,8 @@ export function createServices(opts: {
   db: Database
   dataKeys: Buffer[]
   logger: Logger
+  /** Absent in tests of one process. */
+  sessionChanges?: NotificationChannel
 }): ApiServices {
   const { config } = opts
   return createApiServices({
@@ -18,6 +20,7 @@ export function createServices(opts: {
     wechat: config.wechat,
     sessionPolicy: config.sessionPolicy,
     sessionCache: config.sessionCache,
+    sessionChanges: opts.sessionChanges,
     loginLimits: config.loginLimits,
   })
 }

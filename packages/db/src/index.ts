@@ -30,6 +30,7 @@ export {
   type ShadowLocation,
   unappliedMigrations,
 } from './migrate'
+export { type NotificationChannel, openNotificationChannel } from './notifications'
 export { DatabaseInUseError } from './pglite'
 export {
   type ConnectionParams,

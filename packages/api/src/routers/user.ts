@@ -41,7 +41,7 @@ export const userRouter = router({
           ...(input.avatarUrl !== undefined ? { avatarUrl: input.avatarUrl } : {}),
         },
       })
-      ctx.services.sessions.forgetUser(user.id)
+      await ctx.services.sessions.forgetUser(user.id)
       return publicUser(user)
     }),
 

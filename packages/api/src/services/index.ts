@@ -5,6 +5,7 @@ import {
   createSessionStore,
   dataKey,
   type SessionCacheOptions,
+  type SessionChangeChannel,
   type SessionPolicy,
 } from '@wxapp/session/server'
 import { createAccessTokenProvider, createWechatClient, type WechatLogger } from '@wxapp/wechat'
@@ -30,6 +31,8 @@ export interface ApiServicesOptions {
   }
   sessionPolicy?: Partial<SessionPolicy>
   sessionCache?: SessionCacheOptions
+  /** How the instances' session caches hear of each other's revocations (none: only ttl bounds them). */
+  sessionChanges?: SessionChangeChannel
   loginLimits: LoginLimits
   /** The clock of sessions and rate limits (tests move it). */
   now?: () => Date
@@ -74,6 +77,7 @@ export function createApiServices(opts: ApiServicesOptions): ApiServices {
       prisma: db.prisma,
       policy: opts.sessionPolicy,
       cache: opts.sessionCache,
+      changes: opts.sessionChanges,
       now: opts.now,
     }),
     sessionKeys: createSessionKeyVault({ prisma: db.prisma, box }),

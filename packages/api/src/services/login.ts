@@ -73,7 +73,9 @@ export async function openSession(
 ) {
   const { user, appid } = opts
   const { sessions, sessionKeys } = ctx.services
-  sessions.forgetUser(user.id)
+  // What a login changes (last login time, unionid) is nothing another
+  // instance's cached user shows: no announcement, one statement less.
+  await sessions.forgetUser(user.id, { everywhere: false })
   await sessionKeys.store({ userId: user.id, appid, sessionKey: opts.sessionKey })
   const { token, session } = await sessions.create({
     userId: user.id,

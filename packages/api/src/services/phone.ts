@@ -25,5 +25,5 @@ export async function storePhoneNumber(ctx: Context, userId: string, phone: Phon
     where: { id: userId },
     data: { phoneNumber: phone.purePhoneNumber, phoneCountryCode: phone.countryCode },
   })
-  ctx.services.sessions.forgetUser(userId)
+  await ctx.services.sessions.forgetUser(userId)
 }

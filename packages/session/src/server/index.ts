@@ -31,11 +31,18 @@ export {
   listUserSessions,
   purgeSessions,
   type RevokeReason,
+  type SessionChange,
   type SessionDeps,
   type SessionValidation,
   validateSessionToken,
 } from './sessions'
-export { createSessionStore, type SessionStore } from './store'
+export {
+  createSessionStore,
+  decodeSessionChange,
+  encodeSessionChange,
+  type SessionChangeChannel,
+  type SessionStore,
+} from './store'
 export {
   formatToken,
   hashSecret,

@@ -7,7 +7,8 @@ import { frozenRecord, type SessionRecord, type SessionRowWithUser } from './ses
  * that a busy session costs one database read per `ttlMs` instead of one per
  * call. Only active sessions are kept. Forgetting (a revocation, a changed
  * user) takes effect at once in this instance; another instance that revokes
- * a session or changes a user is seen here within `ttlMs`.
+ * a session or changes a user is seen here when its change is announced (see
+ * SessionChangeChannel in store.ts), else within `ttlMs`.
  */
 export interface SessionCacheOptions {
   /** How long a validated session is trusted without reading the database; 0 turns the cache off. */
@@ -34,6 +35,8 @@ export interface SessionCache {
   update(row: SessionRowWithUser): void
   forget(sessionId: string): void
   forgetUser(userId: string): void
+  /** Forgets everything, reads in flight included (changes may have been missed). */
+  clear(): void
 }
 
 type ReadSession = (sessionId: string) => Promise<SessionRowWithUser | null>
@@ -46,6 +49,7 @@ export function noSessionCache(read: ReadSession): SessionCache {
     update: () => {},
     forget: () => {},
     forgetUser: () => {},
+    clear: () => {},
   }
 }
 
@@ -131,6 +135,10 @@ export function lruSessionCache(
     },
     forgetUser(userId) {
       for (const sessionId of [...reading, ...(byUser.get(userId) ?? [])]) cache.delete(sessionId)
+    },
+    clear() {
+      // One by one, so each read in flight is aborted as forget() does.
+      for (const sessionId of [...reading, ...cache.keys()]) cache.delete(sessionId)
     },
   }
 }

@@ -18,6 +18,16 @@ export interface SessionDeps {
   cache: SessionCache
   /** Renewal writes in flight, by session: one per session in this instance. */
   renewals: Map<string, Promise<void>>
+  /** Tells the other instances what their caches must forget, once it is written (never rejects). */
+  announce: (change: SessionChange) => Promise<void>
+}
+
+/** What a cache must forget: one session, or every session of a user (who changed). */
+export type SessionChange = { kind: 'session'; id: string } | { kind: 'user'; id: string }
+
+function forgetChange(cache: SessionDeps['cache'], change: SessionChange): void {
+  if (change.kind === 'session') cache.forget(change.id)
+  else cache.forgetUser(change.id)
 }
 
 export type SessionValidation =
@@ -125,26 +135,30 @@ function renewSession(
 }
 
 /**
- * Revokes the active sessions `where` names. What the cache holds of them is
+ * Revokes the active sessions `change` names. What the cache holds of them is
  * forgotten before the write, so calls meanwhile read the database, and after
- * it, so that nothing read before it stays.
+ * it, so that nothing read before it stays; then the other instances are told
+ * (only after the write: told before, they could read the session again and
+ * keep it).
  */
 async function revoke(
   deps: SessionDeps,
-  where: { id: string } | { userId: string },
+  change: SessionChange,
   reason: RevokeReason,
-  forget: () => void,
 ): Promise<number> {
-  forget()
+  forgetChange(deps.cache, change)
+  let count: number
   try {
-    const { count } = await deps.prisma.session.updateMany({
+    const where = change.kind === 'session' ? { id: change.id } : { userId: change.id }
+    ;({ count } = await deps.prisma.session.updateMany({
       where: { ...where, revokedAt: null },
       data: { revokedAt: deps.now(), revokedReason: reason },
-    })
-    return count
+    }))
   } finally {
-    forget()
+    forgetChange(deps.cache, change)
   }
+  if (count > 0) await deps.announce(change)
+  return count
 }
 
 /** Revokes one session; false when it was not active. */
@@ -153,7 +167,7 @@ export async function invalidateSession(
   sessionId: string,
   reason: RevokeReason = 'logout',
 ): Promise<boolean> {
-  const count = await revoke(deps, { id: sessionId }, reason, () => deps.cache.forget(sessionId))
+  const count = await revoke(deps, { kind: 'session', id: sessionId }, reason)
   return count > 0
 }
 
@@ -163,7 +177,7 @@ export function invalidateUserSessions(
   userId: string,
   reason: RevokeReason = 'logout_all',
 ): Promise<number> {
-  return revoke(deps, { userId }, reason, () => deps.cache.forgetUser(userId))
+  return revoke(deps, { kind: 'user', id: userId }, reason)
 }
 
 /** The user's active sessions, newest first. */
@@ -198,9 +212,11 @@ export async function purgeSessions(
 }
 
 /**
- * After a user changed (profile, phone, login): what this instance's cache
+ * After a user changed (profile, phone, login): what every instance's cache
  * holds of their sessions is dropped, so the next call reads the user again.
  */
-export function forgetUserSessions(deps: SessionDeps, userId: string): void {
-  deps.cache.forgetUser(userId)
+export async function forgetUserSessions(deps: SessionDeps, userId: string): Promise<void> {
+  const change: SessionChange = { kind: 'user', id: userId }
+  forgetChange(deps.cache, change)
+  await deps.announce(change)
 }

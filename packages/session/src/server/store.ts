@@ -11,6 +11,7 @@ import {
   listUserSessions,
   purgeSessions,
   type RevokeReason,
+  type SessionChange,
   type SessionDeps,
   type SessionValidation,
   validateSessionToken,
@@ -35,8 +36,39 @@ export interface SessionStore {
   listForUser(userId: string): Promise<SessionRecord[]>
   /** purgeSessions: deletes sessions ended before `now - retainMs`; returns how many. */
   purgeExpired(opts?: { retainMs?: number }): Promise<number>
-  /** forgetUserSessions: after a user changed, this instance reads them again. */
-  forgetUser(userId: string): void
+  /**
+   * forgetUserSessions: after a user changed, every instance reads them again
+   * (`everywhere: false`: this one only, for a change the others need not see).
+   */
+  forgetUser(userId: string, opts?: { everywhere?: boolean }): Promise<void>
+}
+
+/**
+ * How the instances of one deployment tell each other what their session
+ * caches must forget (PostgreSQL's LISTEN/NOTIFY in the server). Messages
+ * are short strings; every instance, the sender too, receives each one.
+ */
+export interface SessionChangeChannel {
+  /** Sends to every instance; never rejects (a failure is the channel's to log). */
+  publish(message: string): Promise<void>
+  /**
+   * `onMessage` for each message; `onGap` when some may have been missed
+   * (the channel's connection was lost), after which the cache starts over.
+   */
+  subscribe(onMessage: (message: string) => void, onGap: () => void): void
+}
+
+const CHANGE_MESSAGE = /^([su]):(.+)$/
+
+export function encodeSessionChange(change: SessionChange): string {
+  return `${change.kind === 'session' ? 's' : 'u'}:${change.id}`
+}
+
+/** The change a message names, or null for one this version does not know. */
+export function decodeSessionChange(message: string): SessionChange | null {
+  const match = CHANGE_MESSAGE.exec(message)
+  if (!match?.[2]) return null
+  return { kind: match[1] === 's' ? 'session' : 'user', id: match[2] }
 }
 
 export function createSessionStore(opts: {
@@ -45,21 +77,36 @@ export function createSessionStore(opts: {
   now?: () => Date
   /** Off unless given (and ttlMs > 0). */
   cache?: SessionCacheOptions
+  /** Other instances' changes reach this cache through it, and this one's reach theirs. */
+  changes?: SessionChangeChannel
 }): SessionStore {
   const { prisma } = opts
   const now = opts.now ?? (() => new Date())
   const read = (id: string) => prisma.session.findUnique({ where: { id }, include: { user: true } })
   const ttlMs = opts.cache?.ttlMs ?? 0
+  const { changes } = opts
+  const cache =
+    ttlMs > 0
+      ? lruSessionCache(read, { ...opts.cache, ttlMs, now: () => now().getTime() })
+      : noSessionCache(read)
   const deps: SessionDeps = {
     prisma,
     policy: { ...DEFAULT_SESSION_POLICY, ...opts.policy },
     now,
-    cache:
-      ttlMs > 0
-        ? lruSessionCache(read, { ...opts.cache, ttlMs, now: () => now().getTime() })
-        : noSessionCache(read),
+    cache,
     renewals: new Map(),
+    announce: changes
+      ? (change) => changes.publish(encodeSessionChange(change))
+      : () => Promise.resolve(),
   }
+  changes?.subscribe(
+    (message) => {
+      const change = decodeSessionChange(message)
+      if (change?.kind === 'session') cache.forget(change.id)
+      else if (change) cache.forgetUser(change.id)
+    },
+    () => cache.clear(),
+  )
   return {
     create: (input) => createSession(deps, input),
     validate: (token, validateOpts) => validateSessionToken(deps, token, validateOpts),
@@ -67,6 +114,9 @@ export function createSessionStore(opts: {
     revokeAllForUser: (userId, reason) => invalidateUserSessions(deps, userId, reason),
     listForUser: (userId) => listUserSessions(deps, userId),
     purgeExpired: (purgeOpts) => purgeSessions(deps, purgeOpts),
-    forgetUser: (userId) => forgetUserSessions(deps, userId),
+    forgetUser: (userId, forgetOpts) =>
+      forgetOpts?.everywhere === false
+        ? Promise.resolve(cache.forgetUser(userId))
+        : forgetUserSessions(deps, userId),
   }
 }
