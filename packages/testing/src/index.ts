@@ -1,5 +1,13 @@
 export { type AppUnderTest, type Counters, launchApp } from './app-under-test'
 export { deployServerArtifact, type ServerArtifact } from './artifact'
+export { type Cluster, type ClusterInstance, startCluster } from './cluster'
+export {
+  type Balancer,
+  type BalancerBackend,
+  haproxyBinary,
+  startHaproxy,
+} from './haproxy'
+export { type LoadOptions, type LoadResult, loginThrough, runLoad } from './load'
 export {
   compareThirds,
   type MemoryProbe,
