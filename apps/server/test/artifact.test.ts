@@ -1,7 +1,7 @@
 // The deployable artifact (`pnpm deploy:server <dir>`), run from a folder
 // outside the repository as a user runs it: `node main.js migrate`, then
 // `node main.js` against PostgreSQL and the simulator, and a login.
-import { mkdir, readdir, rm } from 'node:fs/promises'
+import { mkdir, readdir, readFile, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { createTestPostgres, type TestPostgres } from '@wxapp/db/testing'
 import {
@@ -145,5 +145,42 @@ describe('the server artifact', () => {
     const run = await runApiServerToExit({}, { entry: artifact.entry, args: ['migrat'] })
     expect(run.code).toBe(2)
     expect(run.output).toMatch(/unknown command "migrat"[\s\S]*node main\.js migrate/)
+  })
+})
+
+describe('the Dockerfile and container.config.json', () => {
+  const root = join(import.meta.dirname, '../../..')
+
+  it('build the image with the commands this test runs, and run it as the README says', async () => {
+    const dockerfile = await readFile(join(root, 'Dockerfile'), 'utf8')
+    const { packageManager, scripts } = JSON.parse(
+      await readFile(join(root, 'package.json'), 'utf8'),
+    )
+    const [buildStage = '', runStage = ''] = dockerfile.split(/^FROM /m).slice(1)
+    expect(buildStage).toMatch(/^node:20-slim AS build/)
+    expect(runStage).toMatch(/^node:20-slim\n/)
+    const runs = [...buildStage.matchAll(/^RUN (.+)$/gm)].map((m) => m[1])
+    // What the suite does: .ci/run installs pnpm and the lockfile, turbo's test
+    // task builds the server, and deployServerArtifact runs deploy:server --no-build.
+    expect(runs).toEqual([
+      `npm install --global ${packageManager}`,
+      'pnpm install --frozen-lockfile',
+      'pnpm exec turbo run build --filter=@wxapp/server',
+      'pnpm deploy:server /server --no-build',
+    ])
+    expect(scripts['deploy:server']).toBe('node scripts/deploy-server.mjs')
+    expect(runStage).toMatch(/^USER node$/m)
+    expect(runStage).toMatch(/HOST=0\.0\.0\.0/)
+    expect(runStage).toMatch(/^HEALTHCHECK .*\n.*\/healthz/m)
+    expect(runStage).toMatch(/^CMD \["node", "main\.js"\]$/m)
+  })
+
+  it('tell WeChat Cloud Hosting the port the image listens on', async () => {
+    const dockerfile = await readFile(join(root, 'Dockerfile'), 'utf8')
+    const config = JSON.parse(await readFile(join(root, 'container.config.json'), 'utf8'))
+    const port = /PORT=(\d+)/.exec(dockerfile)?.[1]
+    expect(config.containerPort).toBe(Number(port))
+    expect(config.dockerfilePath).toBe('Dockerfile')
+    expect(Object.values(config.envParams).every((v) => typeof v === 'string')).toBe(true)
   })
 })
