@@ -44,6 +44,7 @@ async function main(): Promise<void> {
     corsOrigins: config.corsOrigins,
     uploads: config.uploads,
     trpcFastPath: config.trpcFastPath,
+    cloudHosting: config.wechat.cloudHosting,
   })
   const housekeeping = startHousekeeping({ services, logger })
 
