@@ -24,6 +24,10 @@ import prodConfig from './prod'
  * H5 preview only (the browser has no wx.login: the WeChat simulator stands in for it).
  * Not defined in weapp builds, where none of the simulator code is bundled:
  *
+ *   TARO_APP_CLOUD_ENV, TARO_APP_CLOUD_SERVICE
+ *                     WeChat Cloud Hosting's environment id and service name: with both,
+ *                     the app calls the API through wx.cloud.callContainer (src/lib/cloud-link.ts)
+ *                     instead of TARO_APP_API_URL. Default: unset (HTTP).
  *   TARO_APP_SIM_URL  Base URL of the WeChat simulator (`pnpm start:sim`), whose control
  *                     endpoints (/sim/login, /sim/check-session, /sim/phone-code…) give
  *                     the preview its login and phone codes. Default: http://127.0.0.1:4000.
@@ -138,6 +142,9 @@ export default defineConfig<'webpack5'>(async (merge) => {
     plugins: [],
     env: {
       TARO_APP_API_URL: JSON.stringify(httpUrl('TARO_APP_API_URL', DEFAULT_API_URL)),
+      // WeChat Cloud Hosting (weapp): both set, calls go through callContainer.
+      TARO_APP_CLOUD_ENV: JSON.stringify((process.env.TARO_APP_CLOUD_ENV ?? '').trim()),
+      TARO_APP_CLOUD_SERVICE: JSON.stringify((process.env.TARO_APP_CLOUD_SERVICE ?? '').trim()),
       // H5-only settings stay out of the weapp build entirely.
       ...(platform === 'h5'
         ? {

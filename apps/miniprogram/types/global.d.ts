@@ -21,5 +21,9 @@ declare namespace NodeJS {
     TARO_APP_SIM_URL?: string
     /** H5 only: the appid the preview logs in as (see config/index.ts). */
     TARO_APP_APPID?: string
+    /** WeChat Cloud Hosting environment id; with TARO_APP_CLOUD_SERVICE, calls use callContainer. */
+    TARO_APP_CLOUD_ENV?: string
+    /** WeChat Cloud Hosting service name (X-WX-SERVICE). */
+    TARO_APP_CLOUD_SERVICE?: string
   }
 }

@@ -5,7 +5,9 @@ import {
   type ApiServices,
   type AppRouter,
   appRouter,
+  CLOUD_IDENTITY_HEADERS,
   type Context,
+  cloudIdentityOf,
   databaseUnavailable,
   ReasonedError,
 } from '@wxapp/api'
@@ -36,14 +38,25 @@ export interface AppOptions {
   trpcFastPath?: boolean
   /** True once the server is shutting down: /readyz answers 503 so balancers stop sending. */
   draining?: () => boolean
+  /**
+   * WECHAT_CLOUD_HOSTING: the X-WX-* identity headers of WeChat Cloud
+   * Hosting's gateway are trusted (see @wxapp/api's cloud-identity.ts).
+   * Off (the default), they are not read at all.
+   */
+  cloudHosting?: boolean
 }
 
-function createContext(services: ApiServices, request: FastifyRequest): Context {
+function createContext(
+  services: ApiServices,
+  request: FastifyRequest,
+  cloudHosting: boolean,
+): Context {
   return {
     services,
     requestId: request.id,
     clientIp: request.ip,
     ...requestAuth(request),
+    cloudIdentity: cloudIdentityOf(request.headers, cloudHosting),
     log: request.log,
   }
 }
@@ -64,6 +77,7 @@ export async function buildApp({
   uploads,
   trpcFastPath = true,
   draining = () => false,
+  cloudHosting = false,
 }: AppOptions) {
   const { db } = services
   const app = Fastify({
@@ -114,9 +128,15 @@ export async function buildApp({
     reply.code(status).send(errorBody(status))
   })
 
+  // Behind Cloud Hosting the gateway's identity headers must come once too:
+  // Node joins repeated ones, and which copy the gateway set is unknowable.
+  // Without the flag they mean nothing here, so their repeats do not matter.
+  const onceHeaders: readonly string[] = cloudHosting
+    ? [AUTH_HEADER, APPID_HEADER, ...CLOUD_IDENTITY_HEADERS]
+    : [AUTH_HEADER, APPID_HEADER]
   // Callback style: an async hook costs a promise and a turn of the event loop per request.
   app.addHook('onRequest', (request, reply, done) => {
-    const repeated = repeatedHeader(request.raw.rawHeaders)
+    const repeated = repeatedHeader(request.raw.rawHeaders, onceHeaders)
     if (repeated === null) return done()
     reply
       .code(400)
@@ -153,7 +173,7 @@ export async function buildApp({
 
   const trpcOptions = {
     router: appRouter,
-    createContext: ({ req }) => createContext(services, req),
+    createContext: ({ req }) => createContext(services, req, cloudHosting),
     onError({ error, path, req }) {
       // Client mistakes are answered with a typed error and need no log
       // line; anything else is a bug worth a full record.
@@ -167,7 +187,7 @@ export async function buildApp({
   const fastPath = trpcFastPath
     ? await createTrpcFastPath({
         trpcOptions,
-        createContext: (req) => createContext(services, req),
+        createContext: (req) => createContext(services, req, cloudHosting),
         warn: (details, message) => logger.warn(details, message),
       })
     : null

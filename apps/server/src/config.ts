@@ -66,6 +66,12 @@ const ENV = {
   /** More mini-programs: `appid:secret,appid:secret`. */
   WECHAT_APPS: appSecretList.default([]),
   WECHAT_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5000),
+  /**
+   * Behind WeChat Cloud Hosting's gateway: trust its X-WX-OPENID/APPID/
+   * UNIONID/SOURCE headers (auth.login without a code). Only where the
+   * gateway is the one way in: elsewhere any client could send them.
+   */
+  WECHAT_CLOUD_HOSTING: booleanFlag.default(false),
 
   LOGIN_RATE_LIMIT: count.default(20),
   LOGIN_RATE_LIMIT_PER_USER: count.default(10),
@@ -137,6 +143,8 @@ export interface ServerConfig {
     apps: WechatAppConfig[]
     apiBase: string
     timeoutMs: number
+    /** WECHAT_CLOUD_HOSTING: requests' X-WX-* identity headers are trusted. */
+    cloudHosting: boolean
   }
   loginLimits: { perIpPerMinute: number; perUserPerMinute: number }
   sessionPolicy: { idleTimeoutMs: number; absoluteLifetimeMs: number; renewIntervalMs: number }
@@ -227,6 +235,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
       apps: [{ appid: data.WECHAT_APPID, secret: data.WECHAT_SECRET }, ...data.WECHAT_APPS],
       apiBase: data.WECHAT_API_BASE,
       timeoutMs: data.WECHAT_TIMEOUT_MS,
+      cloudHosting: data.WECHAT_CLOUD_HOSTING,
     },
     loginLimits: {
       perIpPerMinute: data.LOGIN_RATE_LIMIT,

@@ -143,6 +143,7 @@ async function main(): Promise<void> {
     uploads: config.uploads,
     trpcFastPath: config.trpcFastPath,
     draining: () => stopping,
+    cloudHosting: config.wechat.cloudHosting,
   })
   const housekeeping = startHousekeeping({ services, logger })
 

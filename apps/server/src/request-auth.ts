@@ -26,20 +26,25 @@ export function requestAuth(request: FastifyRequest): {
 }
 
 /**
- * The first of the headers a request names its session and app with
- * (Authorization, x-wx-appid) that it sends more than once, or null. Node
- * keeps only the first of several Authorization headers (and joins repeated
- * x-wx-appid values), so which one a client or proxy meant cannot be known:
- * such a request is refused, whatever the order.
+ * The first of `names` (lower-case; by default the headers a request names
+ * its session and app with, Authorization and x-wx-appid) that a request
+ * sends more than once, or null. Node keeps only the first of several
+ * Authorization headers (and joins repeated x-wx-appid values), so which one
+ * a client or proxy meant cannot be known: such a request is refused,
+ * whatever the order.
  */
-export function repeatedHeader(rawHeaders: readonly string[]): string | null {
+export function repeatedHeader(
+  rawHeaders: readonly string[],
+  names: readonly string[] = [AUTH_HEADER, APPID_HEADER],
+): string | null {
+  const lengths = names.map((name) => name.length)
   const seen: string[] = []
   for (let i = 0; i < rawHeaders.length; i += 2) {
     const raw = rawHeaders[i] as string
-    // Most headers differ in length: no lower-cased copy of those.
-    if (raw.length !== AUTH_HEADER.length && raw.length !== APPID_HEADER.length) continue
+    // Most headers differ in length from all of these: no lower-cased copy of those.
+    if (!lengths.includes(raw.length)) continue
     const name = raw.toLowerCase()
-    if (name !== AUTH_HEADER && name !== APPID_HEADER) continue
+    if (!names.includes(name)) continue
     if (seen.includes(name)) return name
     seen.push(name)
   }

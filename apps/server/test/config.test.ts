@@ -18,6 +18,7 @@ describe('loadConfig', () => {
       apps: [{ appid: 'wx_app', secret: 'app-secret' }],
       apiBase: 'https://api.weixin.qq.com',
       timeoutMs: 5000,
+      cloudHosting: false,
     })
     expect(config.loginLimits).toEqual({ perIpPerMinute: 20, perUserPerMinute: 10 })
     expect(config.sessionPolicy).toEqual({
@@ -27,6 +28,14 @@ describe('loadConfig', () => {
     })
     expect(config.dataKeys).toBeNull()
     expect(config.corsOrigins).toEqual([])
+  })
+
+  it('reads WECHAT_CLOUD_HOSTING as a flag, refusing anything else', () => {
+    expect(loadConfig({ ...app, WECHAT_CLOUD_HOSTING: 'true' }).wechat.cloudHosting).toBe(true)
+    expect(loadConfig({ ...app, WECHAT_CLOUD_HOSTING: 'false' }).wechat.cloudHosting).toBe(false)
+    expect(() => loadConfig({ ...app, WECHAT_CLOUD_HOSTING: 'maybe' })).toThrow(
+      /WECHAT_CLOUD_HOSTING/,
+    )
   })
 
   it('reads several apps, durations, keys and origins', () => {

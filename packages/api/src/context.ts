@@ -1,5 +1,6 @@
 import type { Database } from '@wxapp/db'
 import type { SessionKeyVault, SessionStore } from '@wxapp/session/server'
+import type { CloudIdentity } from './cloud-identity'
 import type { RateLimiter } from './services/rate-limit'
 import type { WechatApps } from './services/wechat-apps'
 
@@ -37,5 +38,11 @@ export interface Context {
   token: string | null
   /** The mini-program named by the x-wx-appid header, if any. */
   appid: string | null
+  /**
+   * Who WeChat Cloud Hosting's gateway says is calling (its X-WX-* headers),
+   * or null: always null unless the server runs with WECHAT_CLOUD_HOSTING
+   * (see cloud-identity.ts). Only `auth.login` reads it.
+   */
+  cloudIdentity: CloudIdentity | null
   log: ApiLogger
 }

@@ -21,6 +21,9 @@ export const REASON_MESSAGES = {
     'The server cannot log in to WeChat: its app credentials were refused',
   APP_UNKNOWN: 'This server does not serve that mini-program',
   LOGIN_RATE_LIMITED: 'Too many logins: try again in a minute',
+  LOGIN_CODE_REQUIRED: 'Log in with the code of wx.login',
+  LOGIN_IDENTITY_MISMATCH:
+    'The login code belongs to another WeChat user or app than the one calling',
   PHONE_CODE_INVALID:
     'The phone number code is unknown, expired or used: ask the user to tap the button again',
   PHONE_CODE_MISMATCH: 'The phone number code belongs to another WeChat user',

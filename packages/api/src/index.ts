@@ -1,6 +1,12 @@
 import type { inferRouterInputs, inferRouterOutputs } from '@trpc/server'
 import type { AppRouter } from './root'
 
+export {
+  CLOUD_IDENTITY_HEADERS,
+  type CloudIdentity,
+  cloudIdentityOf,
+  type RequestHeaders,
+} from './cloud-identity'
 export type { ApiLogger, ApiServices, Context, LoginLimits } from './context'
 export { REASON_MESSAGES, ReasonedError, reasonOf } from './errors'
 export { type AppRouter, appRouter } from './root'

@@ -105,6 +105,8 @@ export const zhCN = {
     WECHAT_CREDENTIALS_INVALID: '服务器的小程序配置有误，请联系客服',
     APP_UNKNOWN: '服务器未配置该小程序，请联系客服',
     LOGIN_RATE_LIMITED: '登录尝试过多，请一分钟后再试',
+    LOGIN_CODE_REQUIRED: '登录失败，请重新打开小程序后再试',
+    LOGIN_IDENTITY_MISMATCH: '登录信息与当前微信账号不符，请重新打开小程序后再试',
     WECHAT_LOGIN_FAILED: '微信登录失败，请重试',
     NETWORK_ERROR: '网络连接失败，请检查网络后重试',
     LOGIN_FAILED: '登录失败，请稍后重试；若一直失败，请联系客服',

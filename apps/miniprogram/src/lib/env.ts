@@ -87,3 +87,14 @@ export const TRPC_URL = `${API_URL}/trpc`
 
 /** The avatar upload endpoint (multipart, not tRPC). */
 export const AVATAR_UPLOAD_URL = `${API_URL}/uploads/avatar`
+
+/**
+ * WeChat Cloud Hosting (TARO_APP_CLOUD_ENV and TARO_APP_CLOUD_SERVICE at build time):
+ * when both are set, calls go through wx.cloud.callContainer to that environment's
+ * service instead of HTTP to API_URL (./cloud-link.ts); otherwise null.
+ */
+export const CLOUD_CONTAINER: { env: string; service: string } | null = (() => {
+  const env = (process.env.TARO_APP_CLOUD_ENV ?? '').trim()
+  const service = (process.env.TARO_APP_CLOUD_SERVICE ?? '').trim()
+  return env && service ? { env, service } : null
+})()

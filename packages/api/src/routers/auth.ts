@@ -1,5 +1,6 @@
 import { z } from 'zod'
-import { exchangeCode, limitLogins, openSession, upsertUser } from '../services/login'
+import { ReasonedError } from '../errors'
+import { limitLogins, loginIdentity, openSession, upsertUser } from '../services/login'
 import { requireApp } from '../services/wechat-apps'
 import { toStorableText } from '../text'
 import { protectedProcedure, publicProcedure, router } from '../trpc'
@@ -17,7 +18,9 @@ const ClientInfoSchema = z
   .strip()
 
 const LoginInput = z.object({
-  code: z.string().trim().min(1).max(128),
+  // Optional only for WeChat Cloud Hosting, whose gateway names the caller
+  // (ctx.cloudIdentity); anywhere else a login without one is refused.
+  code: z.string().trim().min(1).max(128).optional(),
   appid: z.string().trim().min(1).max(64).optional(),
   client: ClientInfoSchema.optional(),
 })
@@ -25,13 +28,25 @@ const LoginInput = z.object({
 export const authRouter = router({
   /**
    * wx.login's code → a session token. The code is exchanged with WeChat
-   * (code2Session); the session_key stays on the server, sealed.
+   * (code2Session); the session_key stays on the server, sealed. On WeChat
+   * Cloud Hosting (WECHAT_CLOUD_HOSTING) the code may be left out: the
+   * gateway's headers name the user, and no session_key is kept.
    */
   login: publicProcedure.input(LoginInput).mutation(async ({ ctx, input }) => {
-    const app = requireApp(ctx, input.appid)
+    const cloud = ctx.cloudIdentity
+    if (input.code === undefined && !cloud) throw new ReasonedError('LOGIN_CODE_REQUIRED')
+    // Behind the gateway the caller's app is the gateway's X-WX-APPID (the
+    // same header that names the app on every request): asking for another
+    // app in the input would log in a user the gateway did not name.
+    if (cloud && input.appid !== undefined && input.appid !== cloud.appid) {
+      throw new ReasonedError('LOGIN_IDENTITY_MISMATCH', {
+        message: 'The appid asked for is not the app calling through Cloud Hosting',
+      })
+    }
+    const app = requireApp(ctx, cloud ? cloud.appid : input.appid)
     const limits = ctx.services.loginLimits
     await limitLogins(ctx, `ip:${ctx.clientIp}`, limits.perIpPerMinute, 'from this address')
-    const identity = await exchangeCode(ctx, app, input.code)
+    const identity = await loginIdentity(ctx, app, input.code, cloud)
     await limitLogins(
       ctx,
       `user:${app.appid}:${identity.openid}`,

@@ -11,6 +11,7 @@ import { applyMigrations, type Database, openDatabase } from '@wxapp/db'
 import { createSimServer, SIM_DEV_APPID, SIM_DEV_SECRET, SimState } from '@wxapp/wechat-sim'
 import { createSimControl, type SimControl } from '@wxapp/wechat-sim/client'
 import { pino } from 'pino'
+import { cloudIdentityOf, type RequestHeaders } from '../../src/cloud-identity'
 import type { ApiServices, Context, LoginLimits } from '../../src/context'
 import { reasonOf } from '../../src/errors'
 import { appRouter } from '../../src/root'
@@ -39,8 +40,19 @@ export interface TestApi {
   logs: LogLine[]
   /** Every answer and error message the callers got, for leak checks. */
   answers: string[]
-  /** A caller with this request's token, app header and address. */
-  caller(request?: { token?: string | null; appid?: string | null; clientIp?: string }): Caller
+  /**
+   * A caller with this request's token, app header and address. `headers`
+   * stand for the request's other headers, read as the server reads them:
+   * the Cloud Hosting identity only with `cloudHosting` (WECHAT_CLOUD_HOSTING),
+   * and their x-wx-appid names the app when `appid` is not given.
+   */
+  caller(request?: {
+    token?: string | null
+    appid?: string | null
+    clientIp?: string
+    headers?: RequestHeaders
+    cloudHosting?: boolean
+  }): Caller
   /** Logs simulated WeChat user `user` in to `appid`: the token and the public user. */
   login(user: string, opts?: { appid?: string; clientIp?: string }): Promise<LoggedIn>
   /** The session_key WeChat issued to `user` (learned as the phone's WeChat would). */
@@ -97,7 +109,8 @@ export async function createTestApi(
       requestId: `test-${++requests}`,
       clientIp: request.clientIp ?? '127.0.0.1',
       token: request.token ?? null,
-      appid: request.appid ?? null,
+      appid: request.appid ?? headerAppid(request.headers),
+      cloudIdentity: cloudIdentityOf(request.headers ?? {}, request.cloudHosting ?? false),
       log: logger,
     }
     return createCaller(ctx, {
@@ -158,6 +171,12 @@ export async function createTestApi(
       await new Promise<void>((resolve) => simServer.close(() => resolve()))
     },
   }
+}
+
+/** The x-wx-appid of `headers`, as the server's requestAuth reads it. */
+function headerAppid(headers: RequestHeaders | undefined): string | null {
+  const value = headers?.['x-wx-appid']
+  return typeof value === 'string' && value.length > 0 ? value : null
 }
 
 /** What a call failed with: the ReasonedError (or TRPCError) a client would be answered with. */

@@ -58,6 +58,10 @@ export const LOGIN_ERRORS = {
   APP_UNKNOWN: { code: 'BAD_REQUEST', status: 400, retryable: false },
   /** Too many logins from this client address or WeChat user. */
   LOGIN_RATE_LIMITED: { code: 'TOO_MANY_REQUESTS', status: 429, retryable: true },
+  /** `auth.login` without a code, where no Cloud Hosting identity stands in for one. */
+  LOGIN_CODE_REQUIRED: { code: 'BAD_REQUEST', status: 400, retryable: false },
+  /** The login code (or the appid asked for) names another user than Cloud Hosting's headers. */
+  LOGIN_IDENTITY_MISMATCH: { code: 'FORBIDDEN', status: 403, retryable: false },
 } as const satisfies Table
 
 /** Login failures only the client sees (the platform or the network failed, not the server). */
@@ -108,7 +112,7 @@ export const UPLOAD_ERRORS = {
 export const REQUEST_ERRORS = {
   /** Input failed validation; `error.data.fieldErrors` names the fields. */
   INVALID_INPUT: { code: 'BAD_REQUEST', status: 400, retryable: false },
-  /** A header that must appear once (Authorization, x-wx-appid) came several times. */
+  /** A header that must appear once (Authorization, x-wx-appid; on Cloud Hosting the X-WX-* identity) came several times. */
   HEADER_REPEATED: { code: 'BAD_REQUEST', status: 400, retryable: false },
   /** Not allowed, and no more specific reason applies. */
   FORBIDDEN: { code: 'FORBIDDEN', status: 403, retryable: false },
