@@ -4,7 +4,7 @@
 // simulator; the weapp part builds the mini-program itself).
 //
 // BENCH_SECONDS   seconds per measured row (default 5; the whole run takes a few minutes)
-// BENCH_ONLY      a comma-separated subset of: api, login, client, weapp
+// BENCH_ONLY      a comma-separated subset of: api, login, client, cluster, weapp
 // BENCH_DATABASES a comma-separated subset of: pglite, postgres
 // BENCH_BASELINE  another build of the server to measure beside this one: the
 //                 apps/server/dist/main.js of another checkout (with its own
@@ -14,12 +14,13 @@ import { resolve } from 'node:path'
 import { createTestPostgres, TestPostgresUnavailableError } from '@wxapp/db/testing'
 import { benchVariant, CONNECTIONS, failures, type Variant, type VariantResult } from './api'
 import { benchClient, type ClientResult } from './client'
+import { benchCluster, type ClusterResult } from './cluster'
 import type { LoadResult } from './http'
 import { benchLogin } from './login'
 import { benchWeapp, type WeappResult } from './weapp'
 
 const SECONDS = Number(process.env.BENCH_SECONDS || 5)
-const ONLY = new Set((process.env.BENCH_ONLY || 'api,login,client,weapp').split(','))
+const ONLY = new Set((process.env.BENCH_ONLY || 'api,login,client,cluster,weapp').split(','))
 const DATABASES = (process.env.BENCH_DATABASES || 'pglite,postgres').split(',')
 const BASELINE = process.env.BENCH_BASELINE
 
@@ -82,6 +83,7 @@ const apiResults: VariantResult[] = []
 const loginResults: { database: string; login: LoadResult; healthz: LoadResult }[] = []
 const clientResults: { database: string; result: ClientResult }[] = []
 let weapp: WeappResult | null = null
+let cluster: ClusterResult | null = null
 
 const cpu = cpus()[0]?.model ?? 'unknown CPU'
 console.log(
@@ -114,6 +116,16 @@ try {
       console.log(`\n${db.label}, auth.login (fresh code per request, 10 connections)`)
       console.log(row('GET /healthz', r.healthz))
       console.log(row('tRPC auth.login', r.login))
+    }
+    // Several instances share a PostgreSQL server (PGlite belongs to one process).
+    if (ONLY.has('cluster') && db.url.startsWith('postgres')) {
+      cluster = await benchCluster({ databaseUrl: db.url, seconds: SECONDS })
+      console.log(
+        `\n${db.label}, behind HAProxy (user.me, ${cluster.direct.requests} + … requests)`,
+      )
+      console.log(row('one instance, direct', cluster.direct))
+      console.log(row('one, through HAProxy', cluster.oneBehindBalancer))
+      console.log(row('two, through HAProxy', cluster.twoBehindBalancer))
     }
     if (ONLY.has('client')) {
       const result = await benchClient({ databaseUrl: db.url })
@@ -165,6 +177,15 @@ for (const { database, result } of clientResults) {
       `${result.expiredAuthLogins} auth.login (target 1), ${result.expiredApiRequests} API requests`,
   )
 }
+if (cluster) {
+  const c = cluster
+  lines.push(
+    `PostgreSQL         behind HAProxy: user.me two instances ÷ one ${ratio(c.twoBehindBalancer, c.oneBehindBalancer).toFixed(2)}, ` +
+      `one through HAProxy ÷ direct ${ratio(c.oneBehindBalancer, c.direct).toFixed(2)} ` +
+      `(${c.direct.requestsPerSecond.toFixed(0)} / ${c.oneBehindBalancer.requestsPerSecond.toFixed(0)} / ${c.twoBehindBalancer.requestsPerSecond.toFixed(0)} req/s); ` +
+      `logout on one to refusal on another: median ${ms(c.logoutToRefusal.medianMs)} ms, max ${ms(c.logoutToRefusal.maxMs)} ms over ${c.logoutToRefusal.trials}`,
+  )
+}
 if (weapp) {
   lines.push(
     `weapp: ${weapp.bytes} bytes in ${weapp.files} files without .map ` +
@@ -174,7 +195,11 @@ if (weapp) {
 console.log(lines.join('\n'))
 const failed =
   apiResults.some((r) => [r.healthz, r.me, r.ping, r.readyz].some((x) => x && failures(x) > 0)) ||
-  loginResults.some((r) => failures(r.login) > 0)
+  loginResults.some((r) => failures(r.login) > 0) ||
+  (cluster !== null &&
+    [cluster.direct, cluster.oneBehindBalancer, cluster.twoBehindBalancer].some(
+      (x) => failures(x) > 0,
+    ))
 if (failed) {
   console.error('\nsome requests failed: the numbers above are not valid')
   process.exitCode = 1

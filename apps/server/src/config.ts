@@ -120,6 +120,45 @@ const ENV = {
     .default(2 * 1024 * 1024),
   /** The server's public base URL, for links to uploaded files (default: the request's host). */
   PUBLIC_URL: httpUrl.optional(),
+  /** Where uploads are kept: this machine's UPLOAD_DIR, or an S3-compatible bucket all instances share. */
+  UPLOAD_STORAGE: z.enum(['local', 's3'], { error: 'must be local or s3' }).default('local'),
+  /**
+   * Where uploaded files are publicly served from (a CDN, the bucket's own
+   * address): links become `<UPLOAD_PUBLIC_URL>/avatars/<name>`.
+   */
+  UPLOAD_PUBLIC_URL: httpUrl.optional(),
+  // The S3_* variables are checked when set and required with
+  // UPLOAD_STORAGE=s3 (crossChecks); messages never quote their values.
+  S3_ENDPOINT: httpUrl
+    .refine((v) => {
+      // zod runs this after httpUrl's check failed too: no URL, no credentials in it.
+      const url = URL.canParse(v) ? new URL(v) : null
+      return !url?.username && !url?.password
+    }, 'must not hold credentials (set S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY)')
+    .optional(),
+  S3_REGION: z
+    .string()
+    .trim()
+    .regex(/^[a-z0-9-]{1,64}$/, 'must be a region name such as ap-shanghai, us-east-1 or auto')
+    .optional(),
+  S3_BUCKET: z
+    .string()
+    .trim()
+    // Loose on purpose: old AWS buckets may hold capitals and underscores.
+    .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{1,254}$/, 'must be a bucket name (letters, digits, . _ -)')
+    .optional(),
+  S3_ACCESS_KEY_ID: z
+    .string()
+    .trim()
+    .regex(/^[\x21-\x7e]{1,256}$/, 'must be an access key id (printable characters, no spaces)')
+    .optional(),
+  S3_SECRET_ACCESS_KEY: z
+    .string()
+    .trim()
+    .regex(/^[\x21-\x7e]{1,256}$/, 'must be a secret key (printable characters, no spaces)')
+    .optional(),
+  /** `<endpoint>/<bucket>/<key>` addressing, for MinIO-style endpoints. */
+  S3_FORCE_PATH_STYLE: booleanFlag.default(false),
   NODE_ENV: z.string().optional(),
 }
 
@@ -155,8 +194,35 @@ export interface ServerConfig {
   dataDir: string
   trustProxy: boolean | number | string[]
   corsOrigins: string[]
-  uploads: { dir: string; maxBytes: number; publicUrl: string | undefined }
+  uploads: {
+    dir: string
+    maxBytes: number
+    /** PUBLIC_URL: links are `<publicUrl>/uploads/avatars/<name>`, served by this server. */
+    publicUrl: string | undefined
+    /** UPLOAD_PUBLIC_URL: links are `<filesUrl>/avatars/<name>`, served by a CDN or the bucket. */
+    filesUrl: string | undefined
+    storage: UploadStorageConfig
+  }
 }
+
+export type UploadStorageConfig =
+  | { kind: 'local' }
+  | {
+      kind: 's3'
+      endpoint: string
+      region: string
+      bucket: string
+      credentials: { accessKeyId: string; secretAccessKey: string }
+      forcePathStyle: boolean
+    }
+
+const S3_REQUIRED = [
+  'S3_ENDPOINT',
+  'S3_REGION',
+  'S3_BUCKET',
+  'S3_ACCESS_KEY_ID',
+  'S3_SECRET_ACCESS_KEY',
+] as const
 
 export { ConfigError }
 
@@ -194,9 +260,16 @@ export function loadMigrateConfig(env: NodeJS.ProcessEnv = process.env): Migrate
 }
 
 /** Rules across variables, reported with the others. */
-function crossChecks(data: ParsedEnv | undefined): string[] {
-  if (!data) return []
+function crossChecks(present: Record<string, string>, data: ParsedEnv | undefined): string[] {
   const problems: string[] = []
+  // From what is set rather than what parsed, so that a missing S3_* is
+  // reported along with any other variable's problem.
+  if (present.UPLOAD_STORAGE?.trim() === 's3') {
+    for (const name of S3_REQUIRED) {
+      if (!present[name]?.trim()) problems.push(`${name}: is required when UPLOAD_STORAGE=s3`)
+    }
+  }
+  if (!data) return problems
   const appids = [data.WECHAT_APPID, ...data.WECHAT_APPS.map((a) => a.appid)]
   if (new Set(appids).size !== appids.length) {
     problems.push('WECHAT_APPS: lists an appid twice (or WECHAT_APPID again)')
@@ -218,7 +291,7 @@ function crossChecks(data: ParsedEnv | undefined): string[] {
  * DATABASE_URL) can hold passwords.
  */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
-  const data = loadEnv(ENV, { env, check: (_present, parsed) => crossChecks(parsed) })
+  const data = loadEnv(ENV, { env, check: crossChecks })
   const dataDir = data.DATA_DIR ?? join(findWorkspaceRoot(), 'data')
   return {
     host: data.HOST,
@@ -258,6 +331,25 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
       dir: data.UPLOAD_DIR ?? join(dataDir, 'uploads'),
       maxBytes: data.UPLOAD_MAX_BYTES,
       publicUrl: data.PUBLIC_URL?.replace(/\/+$/, ''),
+      filesUrl: data.UPLOAD_PUBLIC_URL?.replace(/\/+$/, ''),
+      storage: storageOf(data),
     },
+  }
+}
+
+function storageOf(data: ParsedEnv): UploadStorageConfig {
+  if (data.UPLOAD_STORAGE === 'local') return { kind: 'local' }
+  const { S3_ENDPOINT, S3_REGION, S3_BUCKET, S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY } = data
+  // crossChecks has reported any of these missing, so loadEnv threw before here.
+  if (!S3_ENDPOINT || !S3_REGION || !S3_BUCKET || !S3_ACCESS_KEY_ID || !S3_SECRET_ACCESS_KEY) {
+    throw new ConfigError(S3_REQUIRED.map((name) => `${name}: is required when UPLOAD_STORAGE=s3`))
+  }
+  return {
+    kind: 's3',
+    endpoint: S3_ENDPOINT,
+    region: S3_REGION,
+    bucket: S3_BUCKET,
+    credentials: { accessKeyId: S3_ACCESS_KEY_ID, secretAccessKey: S3_SECRET_ACCESS_KEY },
+    forcePathStyle: data.S3_FORCE_PATH_STYLE,
   }
 }

@@ -191,6 +191,15 @@ async function main(): Promise<void> {
       database: databaseLabel,
       apps: config.wechat.apps.map((a) => a.appid),
       wechatApi: config.wechat.apiBase,
+      // Where uploads go, never the S3 keys.
+      uploads:
+        config.uploads.storage.kind === 's3'
+          ? {
+              storage: 's3',
+              endpoint: config.uploads.storage.endpoint,
+              bucket: config.uploads.storage.bucket,
+            }
+          : { storage: 'local', dir: config.uploads.dir },
       startupMs: Math.round(performance.now() - started),
     },
     'server listening',

@@ -1,11 +1,17 @@
-import { createHash, randomBytes } from 'node:crypto'
-import { createReadStream } from 'node:fs'
-import { mkdir, rename, stat, writeFile } from 'node:fs/promises'
+import { createHash } from 'node:crypto'
+import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import multipart from '@fastify/multipart'
 import { type ApiServices, REASON_MESSAGES } from '@wxapp/api'
 import { REASONS, type SessionReason, type UploadReason } from '@wxapp/session/shared'
-import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
+import {
+  createLocalStore,
+  createS3Store,
+  type ObjectStore,
+  StorageUnavailableError,
+} from '@wxapp/storage'
+import type { FastifyBaseLogger, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
+import type { UploadStorageConfig } from './config'
 import { errorBody } from './http-errors'
 import { requestAuth } from './request-auth'
 
@@ -35,11 +41,46 @@ const STORED_NAME = /^([0-9a-f]{64})\.(png|jpg|gif|webp)$/
 
 export interface UploadOptions {
   services: ApiServices
-  /** Folder the avatars are kept in. */
+  /** Folder the avatars are kept in with the local storage (under `avatars/`). */
   dir: string
   maxBytes: number
-  /** Base URL for links to uploaded files; by default the one the request came in on. */
+  /** Base URL of this server for links to uploaded files; by default the one the request came in on. */
   publicUrl?: string | undefined
+  /** Where the files are publicly served from instead (a CDN, the bucket): `<filesUrl>/avatars/<name>`. */
+  filesUrl?: string | undefined
+  /** Where the files are kept (default: the local folder `dir`). */
+  storage?: UploadStorageConfig | undefined
+  /** A store to use instead of the one `storage` describes. */
+  store?: ObjectStore | undefined
+}
+
+/** The store the configuration names. */
+export function createUploadStore(opts: Pick<UploadOptions, 'dir' | 'storage'>): ObjectStore {
+  const storage = opts.storage ?? { kind: 'local' }
+  if (storage.kind === 'local') return createLocalStore({ dir: opts.dir })
+  return createS3Store({
+    endpoint: storage.endpoint,
+    region: storage.region,
+    bucket: storage.bucket,
+    credentials: storage.credentials,
+    forcePathStyle: storage.forcePathStyle,
+  })
+}
+
+/**
+ * Logs a store outage by what failed, not by the error object: the SDK's
+ * error carries request details that have no place in the log.
+ */
+function logUnavailable(log: FastifyBaseLogger, error: StorageUnavailableError) {
+  const cause = error.cause as { name?: unknown; code?: unknown } | undefined
+  log.warn(
+    {
+      operation: error.operation,
+      key: error.key,
+      cause: typeof cause?.code === 'string' ? cause.code : cause?.name,
+    },
+    'upload storage unavailable',
+  )
 }
 
 /** Errors in the same shape as tRPC's (`error.data.reason`), so clients handle both alike. */
@@ -52,13 +93,18 @@ function fail(reply: FastifyReply, reason: UploadReason | SessionReason, message
  * `POST /uploads/avatar` (multipart, one file in field `file`, a session
  * token in Authorization) stores an image under the hash of its bytes and
  * answers `{ url }`; `GET /uploads/avatars/<hash>.<ext>` serves it, forever
- * cacheable since the name is the content. Files are kept on disk; several
- * server instances need that folder shared. A plugin of its own, so the
- * multipart parser applies to these routes only.
+ * cacheable since the name is the content. Files are kept in an ObjectStore:
+ * a local folder (one instance, or a shared volume) or an S3-compatible
+ * bucket, from which any instance serves any upload. A plugin of its own, so
+ * the multipart parser applies to these routes only.
  */
 export const uploadRoutes: FastifyPluginAsync<UploadOptions> = async (app, opts) => {
-  const avatars = join(opts.dir, 'avatars')
-  await mkdir(avatars, { recursive: true })
+  const store = opts.store ?? createUploadStore(opts)
+  // The local folder is made at start, so an unwritable UPLOAD_DIR stops the
+  // server there rather than failing the first upload.
+  if (store.kind === 'local' && !opts.store) {
+    await mkdir(join(opts.dir, 'avatars'), { recursive: true })
+  }
   await app.register(multipart, {
     limits: { files: 1, fileSize: opts.maxBytes, fields: 5, fieldSize: 1024, parts: 6 },
   })
@@ -92,21 +138,21 @@ export const uploadRoutes: FastifyPluginAsync<UploadOptions> = async (app, opts)
       return fail(reply, 'UPLOAD_UNSUPPORTED_TYPE')
     }
     const name = `${createHash('sha256').update(bytes).digest('hex')}.${type.ext}`
-    const path = join(avatars, name)
-    const exists = await stat(path).then(
-      () => true,
-      () => false,
-    )
-    if (!exists) {
-      // Write then rename: a reader never sees half a file.
-      const temp = `${path}.${randomBytes(6).toString('hex')}.tmp`
-      await writeFile(temp, bytes)
-      await rename(temp, path)
+    try {
+      // Whole or not at all in both drivers (rename, a single PUT), and the
+      // same name for the same bytes, so writing again is harmless.
+      await store.put(`avatars/${name}`, bytes, type.mime)
+    } catch (error) {
+      if (!(error instanceof StorageUnavailableError)) throw error
+      logUnavailable(request.log, error)
+      // No URL goes back, so the client leaves the user's avatar as it was.
+      return fail(reply, 'UPLOAD_STORAGE_UNAVAILABLE')
     }
     request.log.info(
       { userId: auth.session.userId, bytes: bytes.length, type: type.mime },
       'avatar uploaded',
     )
+    if (opts.filesUrl) return reply.code(201).send({ url: `${opts.filesUrl}/avatars/${name}` })
     const base = opts.publicUrl ?? `${request.protocol}://${request.host}`
     return reply.code(201).send({ url: `${base.replace(/\/+$/, '')}/uploads/avatars/${name}` })
   })
@@ -114,20 +160,23 @@ export const uploadRoutes: FastifyPluginAsync<UploadOptions> = async (app, opts)
   app.get<{ Params: { name: string } }>('/uploads/avatars/:name', async (request, reply) => {
     const match = STORED_NAME.exec(request.params.name)
     const type = match && IMAGE_TYPES.find((t) => t.ext === match[2])
-    const path = join(avatars, request.params.name)
-    if (
-      !type ||
-      !(await stat(path).then(
-        (s) => s.isFile(),
-        () => false,
-      ))
-    ) {
-      return reply.code(404).send(errorBody(404, 'No such file'))
+    if (!type) return reply.code(404).send(errorBody(404, 'No such file'))
+    let object: Awaited<ReturnType<ObjectStore['get']>>
+    try {
+      object = await store.get(`avatars/${request.params.name}`)
+    } catch (error) {
+      if (!(error instanceof StorageUnavailableError)) throw error
+      logUnavailable(request.log, error)
+      return fail(reply, 'UPLOAD_STORAGE_UNAVAILABLE')
     }
+    if (!object) return reply.code(404).send(errorBody(404, 'No such file'))
+    // The type is the one of the name (which the upload chose from the
+    // bytes), not whatever else a bucket might say.
     return reply
       .header('content-type', type.mime)
+      .header('content-length', object.size)
       .header('cache-control', 'public, max-age=31536000, immutable')
       .header('x-content-type-options', 'nosniff')
-      .send(createReadStream(path))
+      .send(object.body)
   })
 }

@@ -112,6 +112,89 @@ describe('loadConfig', () => {
     expect(error?.message).not.toContain('space-secret')
   })
 
+  it('keeps uploads in the local folder by default', () => {
+    expect(loadConfig(app).uploads).toMatchObject({
+      maxBytes: 2 * 1024 * 1024,
+      publicUrl: undefined,
+      filesUrl: undefined,
+      storage: { kind: 'local' },
+    })
+    expect(loadConfig(app).uploads.dir).toMatch(/data[/\\]uploads$/)
+  })
+
+  const s3 = {
+    UPLOAD_STORAGE: 's3',
+    S3_ENDPOINT: 'https://cos.ap-shanghai.myqcloud.com',
+    S3_REGION: 'ap-shanghai',
+    S3_BUCKET: 'avatars-1250000000',
+    S3_ACCESS_KEY_ID: 'AKIDexample',
+    S3_SECRET_ACCESS_KEY: 'very-secret-key',
+  }
+
+  it('reads the S3 storage and a public base for upload links', () => {
+    const config = loadConfig({
+      ...app,
+      ...s3,
+      S3_FORCE_PATH_STYLE: 'true',
+      UPLOAD_PUBLIC_URL: 'https://cdn.example.com/files/',
+    })
+    expect(config.uploads.storage).toEqual({
+      kind: 's3',
+      endpoint: 'https://cos.ap-shanghai.myqcloud.com',
+      region: 'ap-shanghai',
+      bucket: 'avatars-1250000000',
+      credentials: { accessKeyId: 'AKIDexample', secretAccessKey: 'very-secret-key' },
+      forcePathStyle: true,
+    })
+    expect(config.uploads.filesUrl).toBe('https://cdn.example.com/files')
+    expect(loadConfig({ ...app, ...s3 }).uploads.storage).toMatchObject({ forcePathStyle: false })
+  })
+
+  it('requires every S3 variable with UPLOAD_STORAGE=s3, naming each, with the other problems', () => {
+    const error = (() => {
+      try {
+        loadConfig({
+          ...app,
+          UPLOAD_STORAGE: 's3',
+          S3_SECRET_ACCESS_KEY: 'very-secret-key',
+          PORT: 'x',
+        })
+      } catch (e) {
+        return e
+      }
+    })()
+    expect(error).toBeInstanceOf(ConfigError)
+    const problems = (error as ConfigError).problems.join('\n')
+    for (const name of ['PORT', 'S3_ENDPOINT', 'S3_REGION', 'S3_BUCKET', 'S3_ACCESS_KEY_ID']) {
+      expect(problems, name).toContain(name)
+    }
+    expect(problems).not.toContain('S3_SECRET_ACCESS_KEY')
+    expect(problems).not.toContain('very-secret-key')
+  })
+
+  it.each([
+    ['UPLOAD_STORAGE', 'ftp'],
+    ['UPLOAD_PUBLIC_URL', 'cdn.example.com'],
+    ['S3_ENDPOINT', 'cos.ap-shanghai.myqcloud.com'],
+    ['S3_ENDPOINT', 'https://key:very-secret-key@minio.internal:9000'],
+    ['S3_BUCKET', 'a b'],
+    ['S3_REGION', 'Shanghai!'],
+    ['S3_FORCE_PATH_STYLE', 'sometimes'],
+    ['S3_SECRET_ACCESS_KEY', 'very secret key'],
+  ])('rejects %s=%s naming the variable, never quoting it', (name, value) => {
+    const error = (() => {
+      try {
+        loadConfig({ ...app, ...s3, [name]: value })
+      } catch (e) {
+        return e
+      }
+    })()
+    expect(error).toBeInstanceOf(ConfigError)
+    expect((error as ConfigError).message).toContain(name)
+    expect((error as ConfigError).message).not.toContain('very-secret-key')
+    expect((error as ConfigError).message).not.toContain('very secret key')
+  })
+
   it('reports every problem at once', () => {
     expect(() => loadConfig({ ...app, PORT: 'x', DATABASE_URL: 'sqlite:x' })).toThrow(
       /PORT[\s\S]*DATABASE_URL|DATABASE_URL[\s\S]*PORT/,

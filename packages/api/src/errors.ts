@@ -37,6 +37,7 @@ export const REASON_MESSAGES = {
   UPLOAD_MISSING: 'No file in the upload',
   UPLOAD_TOO_LARGE: 'The file is too large',
   UPLOAD_UNSUPPORTED_TYPE: 'The avatar must be a PNG, JPEG, GIF or WebP image',
+  UPLOAD_STORAGE_UNAVAILABLE: 'The file storage is not available right now: try again shortly',
   INVALID_INPUT: 'Invalid input',
   HEADER_REPEATED: 'A header that must appear once was sent several times',
   FORBIDDEN: 'Not allowed',

@@ -25,6 +25,7 @@ export {
   startNodeProcess,
   workspaceRoot,
 } from './processes'
+export { type S3Server, startS3Server } from './s3'
 export { runApiServerToExit, serverEntry, startApiServer, TEST_DATA_KEY } from './server'
 export {
   runSimulatorToExit,

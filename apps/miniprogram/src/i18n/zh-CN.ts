@@ -123,6 +123,7 @@ export const zhCN = {
     UPLOAD_MISSING: '没有收到图片，请重新选择',
     UPLOAD_TOO_LARGE: '图片太大了，请换一张小一些的图片',
     UPLOAD_UNSUPPORTED_TYPE: '仅支持 PNG、JPEG、GIF、WebP 格式的图片，请换一张',
+    UPLOAD_STORAGE_UNAVAILABLE: '图片存储暂时不可用，请稍后重试',
     UPLOAD_FAILED: '头像上传失败，请检查网络后重试',
     // Any request
     INVALID_INPUT: '填写的内容有误，请检查后重试',

@@ -104,6 +104,8 @@ export const UPLOAD_ERRORS = {
   UPLOAD_TOO_LARGE: { code: 'PAYLOAD_TOO_LARGE', status: 413, retryable: false },
   /** Not a PNG, JPEG, GIF or WebP image (by its bytes). */
   UPLOAD_UNSUPPORTED_TYPE: { code: 'UNSUPPORTED_MEDIA_TYPE', status: 415, retryable: false },
+  /** The object store holding uploads is down or too slow; nothing was stored. */
+  UPLOAD_STORAGE_UNAVAILABLE: { code: 'SERVICE_UNAVAILABLE', status: 503, retryable: true },
   /** The client got no answer to the upload. */
   UPLOAD_FAILED: { code: null, status: null, retryable: true },
 } as const satisfies Table
