@@ -29,9 +29,9 @@ export function haproxyBinary(): string {
 /**
  * HAProxy in front of `backends`, as the README's balancer recipe sets it up:
  * round robin, health checks on /readyz every 200 ms (down after 2 failures,
- * up after 2 passes), and a request whose connection is refused sent to
- * another server (retry-on conn-failure + redispatch: the request never
- * reached the first one, so it is safe even for a mutation).
+ * up after 2 passes), a request whose connection is refused sent to another
+ * server (the request never reached the first one, so it is safe even for a
+ * mutation), and a GET whose server closed without answering sent again.
  */
 export async function startHaproxy(backends: BalancerBackend[]): Promise<Balancer> {
   const binary = haproxyBinary()
@@ -46,9 +46,13 @@ export async function startHaproxy(backends: BalancerBackend[]): Promise<Balance
     '  timeout connect 1s',
     '  timeout client 30s',
     '  timeout server 30s',
-    '  option redispatch',
+    // Every retry goes to another server (not only the last).
+    '  option redispatch 1',
     '  retries 3',
-    '  retry-on conn-failure',
+    // A refused connection is always safe to retry elsewhere; a connection
+    // that closed with no answer (a crash) only for a request that changes
+    // nothing, so a mutation is never sent twice.
+    '  retry-on conn-failure empty-response',
     'frontend api',
     `  bind 127.0.0.1:${port}`,
     '  default_backend servers',
@@ -60,6 +64,7 @@ export async function startHaproxy(backends: BalancerBackend[]): Promise<Balance
     '  balance roundrobin',
     '  option httpchk GET /readyz',
     '  http-check expect status 200',
+    '  http-request disable-l7-retry unless METH_GET || METH_HEAD',
     '  http-response set-header x-served-by %[srv_name]',
     '  default-server inter 200ms fall 2 rise 2',
     ...backends.map((b) => `  server ${b.name} 127.0.0.1:${b.port} check`),

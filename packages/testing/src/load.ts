@@ -9,6 +9,8 @@ export interface LoadResult {
   /** The balancer's x-served-by header. */
   servedBy: string | null
   method: 'GET' | 'POST'
+  /** Why no answer came (the fetch error's cause), when none did. */
+  error?: string
 }
 
 export interface LoadOptions {
@@ -43,6 +45,7 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult[]> {
       const start = performance.now()
       let status = 0
       let servedBy: string | null = null
+      let error: string | undefined
       try {
         const response = mutation
           ? await fetch(`${opts.url}/trpc/user.updateProfile`, {
