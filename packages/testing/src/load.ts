@@ -57,8 +57,9 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult[]> {
         await response.arrayBuffer()
         status = response.status
         servedBy = response.headers.get('x-served-by')
-      } catch {
-        status = 0
+      } catch (e) {
+        const cause = e instanceof Error && e.cause instanceof Error ? e.cause : e
+        error = cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause)
       }
       results.push({
         start,
@@ -66,6 +67,7 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult[]> {
         status,
         servedBy,
         method: mutation ? 'POST' : 'GET',
+        ...(error ? { error } : {}),
       })
     }
   }
