@@ -3,10 +3,6 @@
 
   - You are about to drop the `rate_limit_counters` table. If the table is not empty, all the data it contains will be lost.
 
-
-  The fixed-window counters are replaced, not converted: they only ever held
-  the last hour of login attempts, so dropping them at worst lets a client
-  that was limited log in again once.
 */
 -- DropTable
 DROP TABLE "rate_limit_counters";
