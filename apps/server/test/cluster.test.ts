@@ -45,6 +45,21 @@ async function login(user: string) {
   return loginThrough(cluster.balancer.url, code, SIM_DEV_APPID)
 }
 
+/** The bounded load of the suite (one request in flight per worker), for as long as `scenario` runs. */
+async function underLoad(scenario: () => Promise<void>): Promise<LoadResult[]> {
+  const running = scenario()
+  const results = await runLoad({
+    url: cluster.balancer.url,
+    appid: SIM_DEV_APPID,
+    tokens,
+    workers: WORKERS,
+    until: running,
+    mutationEvery: 4,
+  })
+  await running
+  return results
+}
+
 function failures(results: LoadResult[]) {
   return results.filter((r) => r.status !== 200)
 }
@@ -145,7 +160,7 @@ describe('three instances behind HAProxy', () => {
     if (!victim) throw new Error('no instance')
     let markedDown = Number.POSITIVE_INFINITY
     let killedAt = 0
-    const scenario = (async () => {
+    const results = await underLoad(async () => {
       await sleep(1000)
       await victim.stop('SIGKILL')
       // When its process is gone (its sockets close then, some ms after the signal).
@@ -153,16 +168,7 @@ describe('three instances behind HAProxy', () => {
       await cluster.waitFor({ s1: 'DOWN' })
       markedDown = performance.now()
       await sleep(1500)
-    })()
-    const results = await runLoad({
-      url: cluster.balancer.url,
-      appid: SIM_DEV_APPID,
-      tokens,
-      workers: WORKERS,
-      until: scenario,
-      mutationEvery: 4,
     })
-    await scenario
     expect(results.length).toBeGreaterThan(100)
     const failed = failures(results)
     // One request in flight per worker: at most WORKERS could be on the victim.
@@ -194,7 +200,7 @@ describe('three instances behind HAProxy', () => {
 
   it('fails no request through a rolling restart under load (each instance SIGTERM, then started again)', async () => {
     const exits: (number | null)[] = []
-    const scenario = (async () => {
+    const results = await underLoad(async () => {
       await sleep(500)
       for (const instance of cluster.instances) {
         exits.push(await instance.stop('SIGTERM'))
@@ -202,16 +208,7 @@ describe('three instances behind HAProxy', () => {
         await cluster.waitFor({ [instance.name]: 'UP' })
       }
       await sleep(500)
-    })()
-    const results = await runLoad({
-      url: cluster.balancer.url,
-      appid: SIM_DEV_APPID,
-      tokens,
-      workers: WORKERS,
-      until: scenario,
-      mutationEvery: 4,
     })
-    await scenario
     expect(exits).toEqual([0, 0, 0])
     expect(results.length).toBeGreaterThan(100)
     expect(failures(results).map((r) => `${r.method} ${r.status} via ${r.servedBy}`)).toEqual([])

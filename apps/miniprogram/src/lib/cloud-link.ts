@@ -19,6 +19,7 @@ import { TRPCClientError, type TRPCLink } from '@trpc/client'
 import type { AnyRouter } from '@trpc/server'
 import { observable } from '@trpc/server/observable'
 import { APPID_HEADER } from '@wxapp/session/shared'
+import { errMsg } from './taro-fetch'
 
 /**
  * The part of Taro.cloud this link uses, typed here once: Taro's typings
@@ -77,15 +78,6 @@ function parseBody(data: unknown): Envelope | null {
   return value !== null && typeof value === 'object' && !Array.isArray(value)
     ? (value as Envelope)
     : null
-}
-
-function errMsg(reason: unknown): string {
-  if (reason && typeof reason === 'object') {
-    const { errMsg: msg, message } = reason as { errMsg?: unknown; message?: unknown }
-    if (typeof msg === 'string') return msg
-    if (typeof message === 'string') return message
-  }
-  return String(reason)
 }
 
 // init must run once before any call; once per cloud object, however many

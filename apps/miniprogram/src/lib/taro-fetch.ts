@@ -160,7 +160,8 @@ function createResponse(url: string, result: RequestResult): TaroFetchResponse {
   }
 }
 
-function errMsg(reason: unknown): string {
+/** The message of a failed Taro API call (its errMsg), or of any other error. */
+export function errMsg(reason: unknown): string {
   if (reason && typeof reason === 'object') {
     const { errMsg: msg, message } = reason as { errMsg?: unknown; message?: unknown }
     if (typeof msg === 'string') return msg
