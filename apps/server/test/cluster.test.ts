@@ -77,8 +77,9 @@ beforeAll(async () => {
       DATABASE_URL: db.url,
       WECHAT_API_BASE: sim.url,
       ...s3.serverEnv,
-      // Longer than the balancer's checks take to mark it down (2 × 200 ms).
-      SHUTDOWN_DRAIN: '1s',
+      // Longer than the balancer's checks take to mark it down (3 × 200 ms,
+      // more on a busy machine).
+      SHUTDOWN_DRAIN: '2s',
       LOG_LEVEL: 'warn',
     },
   })

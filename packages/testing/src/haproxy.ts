@@ -28,7 +28,7 @@ export function haproxyBinary(): string {
 
 /**
  * HAProxy in front of `backends`, as the README's balancer recipe sets it up:
- * round robin, health checks on /readyz every 200 ms (down after 2 failures,
+ * round robin, health checks on /readyz every 200 ms (down after 3 failures,
  * up after 2 passes), a request whose connection is refused sent to another
  * server (the request never reached the first one, so it is safe even for a
  * mutation), and a GET whose server closed without answering sent again.
@@ -46,6 +46,9 @@ export async function startHaproxy(backends: BalancerBackend[]): Promise<Balance
     '  timeout connect 1s',
     '  timeout client 30s',
     '  timeout server 30s',
+    // A health check may take longer than its interval on a busy machine
+    // (the whole suite shares two cores): a slow answer is not a down server.
+    '  timeout check 2s',
     // Every retry goes to another server (not only the last).
     '  option redispatch 1',
     '  retries 3',
@@ -66,7 +69,7 @@ export async function startHaproxy(backends: BalancerBackend[]): Promise<Balance
     '  http-check expect status 200',
     '  http-request disable-l7-retry unless METH_GET || METH_HEAD',
     '  http-response set-header x-served-by %[srv_name]',
-    '  default-server inter 200ms fall 2 rise 2',
+    '  default-server inter 200ms fall 3 rise 2',
     ...backends.map((b) => `  server ${b.name} 127.0.0.1:${b.port} check`),
     '',
   ].join('\n')
