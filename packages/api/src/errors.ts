@@ -38,6 +38,8 @@ export const REASON_MESSAGES = {
   UPLOAD_TOO_LARGE: 'The file is too large',
   UPLOAD_UNSUPPORTED_TYPE: 'The avatar must be a PNG, JPEG, GIF or WebP image',
   UPLOAD_STORAGE_UNAVAILABLE: 'The file storage is not available right now: try again shortly',
+  CONTENT_RISKY:
+    "WeChat's content security refused this content (a nickname or an image): nothing was stored",
   INVALID_INPUT: 'Invalid input',
   HEADER_REPEATED: 'A header that must appear once was sent several times',
   FORBIDDEN: 'Not allowed',

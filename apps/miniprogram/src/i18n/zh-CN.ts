@@ -125,6 +125,8 @@ export const zhCN = {
     UPLOAD_UNSUPPORTED_TYPE: '仅支持 PNG、JPEG、GIF、WebP 格式的图片，请换一张',
     UPLOAD_STORAGE_UNAVAILABLE: '图片存储暂时不可用，请稍后重试',
     UPLOAD_FAILED: '头像上传失败，请检查网络后重试',
+    // Content security
+    CONTENT_RISKY: '内容含有违规信息，未能保存，请修改后重试',
     // Any request
     INVALID_INPUT: '填写的内容有误，请检查后重试',
     HEADER_REPEATED: '请求格式有误，请重启小程序后重试',

@@ -110,6 +110,12 @@ export const UPLOAD_ERRORS = {
   UPLOAD_FAILED: { code: null, status: null, retryable: true },
 } as const satisfies Table
 
+/** What WeChat's content security refuses (nicknames, avatars). */
+export const CONTENT_ERRORS = {
+  /** WeChat's msg_sec_check or media_check_async found the content risky: nothing was stored. */
+  CONTENT_RISKY: { code: 'UNPROCESSABLE_CONTENT', status: 422, retryable: false },
+} as const satisfies Table
+
 /** Failures of any request: its shape, its transport, or the server's condition. */
 export const REQUEST_ERRORS = {
   /** Input failed validation; `error.data.fieldErrors` names the fields. */
@@ -148,6 +154,7 @@ export const REASONS = {
   ...PHONE_ERRORS,
   ...DATA_ERRORS,
   ...UPLOAD_ERRORS,
+  ...CONTENT_ERRORS,
   ...REQUEST_ERRORS,
 } as const satisfies Table
 
@@ -161,6 +168,7 @@ export type LoginReason = keyof typeof LOGIN_ERRORS
 export type ClientLoginReason = keyof typeof CLIENT_LOGIN_ERRORS
 export type PhoneReason = keyof typeof PHONE_ERRORS
 export type DataReason = keyof typeof DATA_ERRORS
+export type ContentReason = keyof typeof CONTENT_ERRORS
 export type UploadReason = Exclude<keyof typeof UPLOAD_ERRORS, 'UPLOAD_FAILED'>
 
 // The one cast: Object.keys types its result as string[].
