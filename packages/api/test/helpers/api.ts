@@ -5,9 +5,13 @@
  * (createApiServices); the WeChat simulator on a loopback port, its control
  * client minting codes as a phone would. Log lines are kept for assertions.
  */
+import { mkdtemp, rm } from 'node:fs/promises'
 import type { AddressInfo } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { TRPCError } from '@trpc/server'
 import { applyMigrations, type Database, openDatabase } from '@wxapp/db'
+import { createLocalStore } from '@wxapp/storage'
 import { createSimServer, SIM_DEV_APPID, SIM_DEV_SECRET, SimState } from '@wxapp/wechat-sim'
 import { createSimControl, type SimControl } from '@wxapp/wechat-sim/client'
 import { pino } from 'pino'
@@ -88,6 +92,7 @@ export async function createTestApi(
     { level: 'debug' },
     { write: (line: string) => void logs.push(JSON.parse(line) as LogLine) },
   )
+  const filesDir = await mkdtemp(join(tmpdir(), 'wxapp-api-files-'))
   const db = await openDatabase({ url: 'pglite:memory:' })
   await applyMigrations(db)
   const services = createApiServices({
@@ -99,6 +104,7 @@ export async function createTestApi(
     sessionCache: opts.sessionCache,
     loginLimits: opts.loginLimits ?? { perIpPerMinute: 0, perUserPerMinute: 0 },
     now: opts.now,
+    files: createLocalStore({ dir: filesDir }),
   })
 
   const answers: string[] = []
@@ -167,6 +173,7 @@ export async function createTestApi(
     },
     async close() {
       await db.close()
+      await rm(filesDir, { recursive: true, force: true })
       simServer.closeAllConnections()
       await new Promise<void>((resolve) => simServer.close(() => resolve()))
     },
