@@ -12,7 +12,13 @@ export {
 } from './access-token'
 export {
   type Code2SessionResult,
+  type ContentScene,
+  type ContentSuggest,
   createWechatClient,
+  type MediaCheckInput,
+  MSG_SEC_CHECK_MAX_CHARS,
+  type MsgSecCheckInput,
+  type MsgSecCheckResult,
   type PhoneInfo,
   type StableAccessToken,
   WECHAT_API_BASE,
@@ -40,14 +46,17 @@ export {
   WechatCredentialsError,
   type WechatErrorDetails,
   type WechatErrorKind,
+  WechatInputInvalidError,
   WechatMalformedResponseError,
   WechatOpenidMismatchError,
   WechatQuotaExhaustedError,
   WechatRateLimitedError,
   WechatRefreshLimitedError,
+  WechatSceneInvalidError,
   WechatUnavailableError,
   WechatUnexpectedError,
   WechatUserBlockedError,
+  WechatUserInactiveError,
   WechatWatermarkMismatchError,
 } from './errors'
 export { redact, type WechatFetch, type WechatLogger } from './http'
