@@ -60,3 +60,20 @@ export {
   WechatWatermarkMismatchError,
 } from './errors'
 export { redact, type WechatFetch, type WechatLogger } from './http'
+export {
+  decryptPushMessage,
+  encryptPushMessage,
+  isEncodingAesKey,
+  MediaCheckEvent,
+  messageSignature,
+  PushEnvelope,
+  type PushMessage,
+  PushSuggest,
+  parsePushMessage,
+  pushSignature,
+  verifyMessageSignature,
+  verifyPushSignature,
+  WECHAT_PUSH_ERROR_KINDS,
+  WechatPushError,
+  type WechatPushErrorKind,
+} from './push'
