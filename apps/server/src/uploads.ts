@@ -2,7 +2,12 @@ import { createHash } from 'node:crypto'
 import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import multipart from '@fastify/multipart'
-import { type ApiServices, REASON_MESSAGES } from '@wxapp/api'
+import {
+  type ApiServices,
+  knownAvatarVerdict,
+  REASON_MESSAGES,
+  submitAvatarCheck,
+} from '@wxapp/api'
 import { REASONS, type ServerReason } from '@wxapp/session/shared'
 import {
   createLocalStore,
@@ -145,6 +150,11 @@ export const uploadRoutes: FastifyPluginAsync<UploadOptions> = async (app, opts)
     const url = opts.filesUrl
       ? `${opts.filesUrl}/avatars/${name}`
       : `${(opts.publicUrl ?? `${request.protocol}://${request.host}`).replace(/\/+$/, '')}/uploads/avatars/${name}`
+    // The session's app may have left the configuration since it logged in.
+    const app = opts.services.apps.get(auth.session.appid)
+    if (!app) return fail(reply, 'APP_UNKNOWN')
+    const known = await knownAvatarVerdict(opts.services, key)
+    if (known === 'risky') return fail(reply, 'CONTENT_RISKY', REASON_MESSAGES.CONTENT_RISKY)
     // The row first: a file in the store always has an owner to delete it with.
     await opts.services.db.prisma.upload.upsert({
       where: { key },
@@ -162,6 +172,10 @@ export const uploadRoutes: FastifyPluginAsync<UploadOptions> = async (app, opts)
       return fail(reply, 'UPLOAD_STORAGE_UNAVAILABLE')
     }
     request.log.info({ userId, bytes: bytes.length, type: type.mime }, 'avatar uploaded')
+    // Shown at once; WeChat's verdict comes later to /wechat/push.
+    if (known === null) {
+      await submitAvatarCheck(opts.services, app, request.log, auth.user, { key, url })
+    }
     return reply.code(201).send({ url })
   })
 

@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { fetchPhoneNumber, storePhoneNumber } from '../services/phone'
+import { updateProfile } from '../services/profile'
 import { requireApp } from '../services/wechat-apps'
 import { isStorableText, NOT_STORABLE } from '../text'
 import { protectedProcedure, router } from '../trpc'
@@ -33,17 +34,7 @@ export const userRouter = router({
 
   updateProfile: protectedProcedure
     .input(z.object({ nickname: nickname.optional(), avatarUrl: avatarUrl.optional() }).strict())
-    .mutation(async ({ ctx, input }) => {
-      const user = await ctx.services.db.prisma.user.update({
-        where: { id: ctx.session.userId },
-        data: {
-          ...(input.nickname !== undefined ? { nickname: input.nickname } : {}),
-          ...(input.avatarUrl !== undefined ? { avatarUrl: input.avatarUrl } : {}),
-        },
-      })
-      await ctx.services.sessions.forgetUser(user.id)
-      return publicUser(user)
-    }),
+    .mutation(async ({ ctx, input }) => publicUser(await updateProfile(ctx, input))),
 
   /** Binds the phone number behind a getPhoneNumber button's code; answers it masked. */
   bindPhone: protectedProcedure
