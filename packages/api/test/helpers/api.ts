@@ -38,6 +38,8 @@ export interface LogLine {
 
 export interface TestApi {
   services: ApiServices
+  /** The services' logger (its lines land in `logs`). */
+  logger: pino.Logger
   db: Database
   sim: SimControl
   /** Every log line the services and procedures wrote, as JSON objects. */
@@ -126,6 +128,7 @@ export async function createTestApi(
 
   return {
     services,
+    logger,
     db,
     sim,
     logs,
