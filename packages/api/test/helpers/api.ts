@@ -6,7 +6,10 @@
  * (createApiServices); the WeChat simulator on a loopback port, its control
  * client minting codes as a phone would. Log lines are kept for assertions.
  */
+import { mkdtemp, rm } from 'node:fs/promises'
 import type { AddressInfo } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { TRPCError } from '@trpc/server'
 import {
   applyMigrations,
@@ -16,6 +19,7 @@ import {
   openNotificationChannel,
 } from '@wxapp/db'
 import { createTestPostgres, type TestPostgres } from '@wxapp/db/testing'
+import { createLocalStore, type ObjectStore } from '@wxapp/storage'
 import { createSimServer, SIM_DEV_APPID, SIM_DEV_SECRET, SimState } from '@wxapp/wechat-sim'
 import { createSimControl, type SimControl } from '@wxapp/wechat-sim/client'
 import { pino } from 'pino'
@@ -95,6 +99,8 @@ export async function createTestApi(
     database?: 'pglite' | 'postgres'
     /** A second instance for `peer()`. */
     peer?: boolean
+    /** The upload store (default: a local folder of its own, removed at close). */
+    files?: ObjectStore
   } = {},
 ): Promise<TestApi> {
   const state = new SimState({ apps: [APP_A, APP_B], seed: 'api-router-tests' })
@@ -108,6 +114,9 @@ export async function createTestApi(
     { level: 'debug' },
     { write: (line: string) => void logs.push(JSON.parse(line) as LogLine) },
   )
+  const filesDir = await mkdtemp(join(tmpdir(), 'wxapp-api-files-'))
+  // Both instances keep files in one place, as the server's share a bucket.
+  const files = opts.files ?? createLocalStore({ dir: filesDir })
   let postgres: TestPostgres | undefined
   const open = async () => {
     if (opts.database !== 'postgres') return openDatabase({ url: 'pglite:memory:' })
@@ -139,6 +148,7 @@ export async function createTestApi(
       sessionChanges: await changesOf(of),
       loginLimits: opts.loginLimits ?? { perIpPerMinute: 0, perUserPerMinute: 0 },
       now: opts.now,
+      files,
     })
   const services = await servicesOn(db)
   const peerServices = peerDb ? await servicesOn(peerDb) : undefined
@@ -218,6 +228,7 @@ export async function createTestApi(
       if (peerDb && peerDb !== db) await peerDb.close()
       await db.close()
       await postgres?.drop()
+      await rm(filesDir, { recursive: true, force: true })
       simServer.closeAllConnections()
       await new Promise<void>((resolve) => simServer.close(() => resolve()))
     },
