@@ -5,6 +5,7 @@
  * packages/api/README.md.
  */
 import type { PrismaClient, User } from '@wxapp/db'
+import type { ObjectStore } from '@wxapp/storage'
 import { z } from 'zod'
 import type { ApiLogger, Context } from '../context'
 import { ReasonedError } from '../errors'
@@ -57,11 +58,6 @@ export function deleteUserRows(
   })
 }
 
-/** What removing files needs of the upload store. */
-export interface FileRemover {
-  delete(key: string): Promise<void>
-}
-
 /**
  * Removes a deleted user's files from the store; answers the keys it could
  * not remove. The rows are gone by then, so nothing refers to those files
@@ -72,7 +68,7 @@ export interface FileRemover {
  */
 export async function removeUserFiles(
   log: ApiLogger,
-  files: FileRemover,
+  files: Pick<ObjectStore, 'delete'>,
   userId: string,
   keys: readonly string[],
 ): Promise<string[]> {
@@ -92,6 +88,10 @@ export async function removeUserFiles(
  * instance's session cache forgets the user, so each of their tokens is
  * refused at once everywhere (TOKEN_INVALID: the sessions no longer exist),
  * then their files go. A later login of the same WeChat user makes a new user.
+ *
+ * The rows go first so that a failing store never leaves a half-deleted
+ * user who could still log in: at worst some files stay, unreferenced and
+ * logged by key (see removeUserFiles), and the account counts as deleted.
  */
 export async function deleteAccount(
   ctx: Context,
@@ -101,12 +101,14 @@ export async function deleteAccount(
   // Forgotten even when another call deleted the user first: it costs nothing.
   await ctx.services.sessions.forgetUser(user.id, { everywhere: true })
   if (!deleted) throw new ReasonedError('TOKEN_INVALID')
+  const leftover = await removeUserFiles(ctx.log, ctx.services.files, user.id, deleted.uploadKeys)
   ctx.log.info(
     {
       userId: user.id,
       sessions: deleted.sessions,
       contentChecks: deleted.contentChecks,
       uploads: deleted.uploadKeys.length,
+      filesLeft: leftover.length,
     },
     'account deleted',
   )

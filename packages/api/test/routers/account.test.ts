@@ -1,4 +1,8 @@
 import { createHash } from 'node:crypto'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { createLocalStore, type ObjectStore, StorageUnavailableError } from '@wxapp/storage'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { EXPORT_FORMAT, UserExport } from '../../src/services/account'
 import { APP_A, createTestApi, type LoggedIn, leaked, refusal, type TestApi } from '../helpers/api'
@@ -57,6 +61,7 @@ describe.each(['pglite', 'postgres'] as const)(
       const keys = [`avatars/${name}-1.png`, `avatars/${name}-2.png`]
       for (const key of keys) {
         await prisma.upload.create({ data: { userId, key, url: `https://files.test/${key}` } })
+        await api.services.files.put(key, Buffer.from(`${key} bytes`), 'image/png')
       }
       await prisma.contentCheck.create({
         data: {
@@ -89,6 +94,12 @@ describe.each(['pglite', 'postgres'] as const)(
       return { name, userId, openid, phone, keys, first, second }
     }
 
+    const stored = async (key: string) => {
+      const object = await api.services.files.get(key)
+      object?.body.destroy()
+      return object !== null
+    }
+
     const refusedEverywhere = async (token: string) => {
       expect(await refusal(api.caller({ token }).user.me())).toEqual({
         code: 'UNAUTHORIZED',
@@ -114,7 +125,10 @@ describe.each(['pglite', 'postgres'] as const)(
         rateLimitLogs: 1,
       })
 
+      expect(await Promise.all(victim.keys.map(stored))).toEqual([true, true])
       expect(await victim.first.api.user.deleteAccount()).toEqual({ deleted: true })
+      expect(await Promise.all(victim.keys.map(stored))).toEqual([false, false])
+      expect(await Promise.all(bystander.keys.map(stored))).toEqual([true, true])
 
       expect(await rowsOf(api, victim.userId, victim.openid)).toEqual({
         users: 0,
@@ -138,7 +152,7 @@ describe.each(['pglite', 'postgres'] as const)(
       )
       expect(
         api.logs.find((line) => line.msg === 'account deleted' && line.userId === victim.userId),
-      ).toMatchObject({ sessions: 2, contentChecks: 2, uploads: 2 })
+      ).toMatchObject({ sessions: 2, contentChecks: 2, uploads: 2, filesLeft: 0 })
     })
 
     it("refuses the asking token and the user's other tokens at once, on every instance", async () => {
@@ -300,3 +314,50 @@ describe.each(['pglite', 'postgres'] as const)(
     })
   },
 )
+
+describe('user.deleteAccount with a store that fails to remove a file', () => {
+  let api: TestApi
+  let filesDir: string
+  beforeAll(async () => {
+    filesDir = await mkdtemp(join(tmpdir(), 'wxapp-account-files-'))
+    const local = createLocalStore({ dir: filesDir })
+    const files: ObjectStore = {
+      kind: 'local',
+      put: (key, bytes, type) => local.put(key, bytes, type),
+      get: (key) => local.get(key),
+      delete: async (key) => {
+        if (key.includes('stuck')) throw new StorageUnavailableError('delete', key)
+        await local.delete(key)
+      },
+    }
+    api = await createTestApi({ files })
+  })
+  afterAll(async () => {
+    await api?.close()
+    await rm(filesDir, { recursive: true, force: true })
+  })
+
+  it('deletes the account all the same, and logs the keys left in the store', async () => {
+    const { api: me, user } = await api.login('stuck-store')
+    const keys = ['avatars/stuck.png', 'avatars/fine.png']
+    for (const key of keys) {
+      await api.db.prisma.upload.create({ data: { userId: user.id, key, url: `https://f/${key}` } })
+      await api.services.files.put(key, Buffer.from(key), 'image/png')
+    }
+    expect(await me.user.deleteAccount()).toEqual({ deleted: true })
+    expect(await api.db.prisma.user.count({ where: { id: user.id } })).toBe(0)
+    expect(await api.db.prisma.upload.count({ where: { userId: user.id } })).toBe(0)
+    const present = await Promise.all(
+      keys.map(async (key) => {
+        const object = await api.services.files.get(key)
+        object?.body.destroy()
+        return object !== null
+      }),
+    )
+    expect(present).toEqual([true, false])
+    expect(
+      api.logs.find((line) => line.msg.startsWith('deleted account left files')),
+    ).toMatchObject({ level: 50, userId: user.id, keys: ['avatars/stuck.png'] })
+    expect(await refusal(me.user.me())).toEqual({ code: 'UNAUTHORIZED', reason: 'TOKEN_INVALID' })
+  })
+})
