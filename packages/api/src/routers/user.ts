@@ -1,4 +1,6 @@
 import { z } from 'zod'
+import { ReasonedError } from '../errors'
+import { deleteAccount, exportUserData, UserExport } from '../services/account'
 import { fetchPhoneNumber, storePhoneNumber } from '../services/phone'
 import { updateProfile } from '../services/profile'
 import { requireApp } from '../services/wechat-apps'
@@ -47,4 +49,25 @@ export const userRouter = router({
       ctx.log.info({ userId: ctx.user.id, appid: app.appid }, 'phone number bound')
       return { phoneNumber: maskPhone(phone.purePhoneNumber), countryCode: phone.countryCode }
     }),
+
+  /**
+   * Everything the server holds on the caller, as JSON (their full phone
+   * number included: it is theirs), without any secret.
+   */
+  exportData: protectedProcedure.output(UserExport).query(async ({ ctx }) => {
+    const data = await exportUserData(ctx.services.db.prisma, ctx.user.id, {
+      currentSessionId: ctx.session.id,
+    })
+    if (!data) throw new ReasonedError('TOKEN_INVALID')
+    return data
+  }),
+
+  /**
+   * Deletes the caller's account and all its data (see services/account.ts);
+   * every token of theirs is refused afterwards, on every instance.
+   */
+  deleteAccount: protectedProcedure.mutation(async ({ ctx }) => {
+    await deleteAccount(ctx, ctx.user)
+    return { deleted: true as const }
+  }),
 })
