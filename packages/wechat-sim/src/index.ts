@@ -9,6 +9,14 @@ export {
   SIM_DEV_APPID,
   SIM_DEV_SECRET,
 } from './constants'
+export {
+  ContentRuleSet,
+  type ContentRules,
+  type ContentRulesInput,
+  ContentSecurity,
+  type MediaCheckEvent,
+  type Verdict,
+} from './content'
 export type {
   ClockResponse,
   FaultRequest,
@@ -16,6 +24,7 @@ export type {
   StatsResponse,
   UserRequest,
 } from './protocol'
+export { type PushConfigRequest, PushDelivery, type PushRecord, type PushTarget } from './push'
 export { createSimServer, type SimServerOptions } from './server'
 export {
   type Code2SessionBody,
