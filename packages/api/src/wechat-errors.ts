@@ -64,10 +64,6 @@ const LOGIN_ERRORS: Record<WechatErrorKind, Mapped<LoginReason>> = {
   OPENID_MISMATCH: UNEXPECTED,
   QUOTA_EXHAUSTED: UNEXPECTED,
   WATERMARK_MISMATCH: UNEXPECTED,
-  // Content security's kinds: not answers code2Session gives either.
-  USER_INACTIVE: UNEXPECTED,
-  SCENE_INVALID: UNEXPECTED,
-  INPUT_INVALID: UNEXPECTED,
 }
 
 const PHONE_ERRORS: Record<
@@ -85,10 +81,6 @@ const PHONE_ERRORS: Record<
     reason: 'INTERNAL_ERROR',
     message: 'WeChat answered with data for another app',
   },
-  // Content security's kinds: not answers getuserphonenumber gives.
-  USER_INACTIVE: UNEXPECTED,
-  SCENE_INVALID: UNEXPECTED,
-  INPUT_INVALID: UNEXPECTED,
 }
 
 const DATA_ERRORS: Record<WechatDataErrorKind, Mapped<DataReason | 'INVALID_INPUT'>> = {
