@@ -56,6 +56,18 @@ export const zhCN = {
     phoneBound: '手机号已绑定',
     phoneCancelled: '你已取消授权手机号',
   },
+  /** The consent sheet WeChat's privacy authorization asks for (components/PrivacySheet). */
+  privacy: {
+    title: '用户隐私保护提示',
+    intro: '设置头像、昵称或绑定手机号前，请阅读并同意',
+    /** When WeChat does not name the guide. */
+    contractFallback: '《用户隐私保护指引》',
+    outro: '。我们只将这些信息用于你的个人资料。不同意不影响使用其他功能。',
+    agree: '同意',
+    disagree: '不同意',
+    declined: '未同意隐私保护指引，本次操作未进行',
+    contractFailed: '暂时无法打开隐私保护指引，请稍后再试',
+  },
   sessions: {
     navigationTitle: '登录设备',
     intro: '以下设备正在使用你的账号。不认识的设备，可以让它退出登录。',
