@@ -3,6 +3,7 @@
 // its own process group with its output prefixed; JSON log lines are printed
 // readably. Ctrl-C (or SIGTERM) stops every part and waits for it to exit.
 import { spawn, spawnSync } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -24,6 +25,14 @@ const apiUrl = process.env.TARO_APP_API_URL ?? `http://127.0.0.1:${serverPort}`
 const realWechat = Boolean(process.env.WECHAT_APPID && process.env.WECHAT_SECRET)
 const devApp = createRequire(import.meta.url)('@wxapp/env/dev-app.json')
 const SIM_DEV_APP = { WECHAT_APPID: devApp.appid, WECHAT_SECRET: devApp.secret }
+// The simulator pushes content-check verdicts to the server in safe mode, as
+// WeChat does, with a Token and an EncodingAESKey made up for this run.
+const letters = (n) =>
+  randomBytes(n * 2)
+    .toString('base64')
+    .replace(/[^A-Za-z0-9]/g, '')
+    .slice(0, n)
+const DEV_PUSH = { token: letters(32), aesKey: letters(43) }
 
 const parts = [
   ...(realWechat
@@ -34,7 +43,14 @@ const parts = [
           color: 35,
           args: ['--filter', '@wxapp/wechat-sim', 'dev'],
           // A fixed seed keeps openids (so users) stable across restarts.
-          env: { PORT: simPort, SIM_SEED: process.env.SIM_SEED ?? 'wxapp-dev', ...SIM_DEV_APP },
+          env: {
+            PORT: simPort,
+            SIM_SEED: process.env.SIM_SEED ?? 'wxapp-dev',
+            ...SIM_DEV_APP,
+            SIM_PUSH_URL: `${apiUrl}/wechat/push`,
+            SIM_PUSH_TOKEN: DEV_PUSH.token,
+            SIM_PUSH_AES_KEY: DEV_PUSH.aesKey,
+          },
         },
       ]),
   {
@@ -45,7 +61,14 @@ const parts = [
       PORT: serverPort,
       // The H5 preview calls the API from its own origin.
       CORS_ORIGINS: process.env.CORS_ORIGINS ?? h5Url,
-      ...(realWechat ? {} : { ...SIM_DEV_APP, WECHAT_API_BASE: simUrl }),
+      ...(realWechat
+        ? {}
+        : {
+            ...SIM_DEV_APP,
+            WECHAT_API_BASE: simUrl,
+            WECHAT_PUSH_TOKEN: DEV_PUSH.token,
+            WECHAT_PUSH_AES_KEY: DEV_PUSH.aesKey,
+          }),
     },
   },
   {

@@ -14,11 +14,13 @@ import {
 import { APPID_HEADER, AUTH_HEADER } from '@wxapp/session/shared'
 import Fastify, { type FastifyError, type FastifyReply, type FastifyRequest } from 'fastify'
 import type { Logger } from 'pino'
+import type { WechatPushConfig } from './config'
 import { clientErrorHandler, errorBody, statusOf } from './http-errors'
 import { RequestLogController } from './logger'
 import { repeatedHeader, requestAuth } from './request-auth'
 import { createTrpcFastPath } from './trpc-fast-path'
 import { type UploadOptions, uploadRoutes } from './uploads'
+import { wechatPushRoutes } from './wechat-push'
 
 export interface AppOptions {
   services: ApiServices
@@ -44,6 +46,8 @@ export interface AppOptions {
    * Off (the default), they are not read at all.
    */
   cloudHosting?: boolean
+  /** The apps whose WeChat message push `/wechat/push` takes (none: it answers 404). */
+  push?: readonly WechatPushConfig[]
 }
 
 function createContext(
@@ -78,6 +82,7 @@ export async function buildApp({
   trpcFastPath = true,
   draining = () => false,
   cloudHosting = false,
+  push = [],
 }: AppOptions) {
   const { db } = services
   const app = Fastify({
@@ -170,6 +175,7 @@ export async function buildApp({
   })
 
   await app.register(uploadRoutes, { ...uploads, services })
+  await app.register(wechatPushRoutes, { services, apps: push })
 
   const trpcOptions = {
     router: appRouter,

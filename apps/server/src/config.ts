@@ -27,6 +27,45 @@ import {
 } from '@wxapp/env'
 import { z } from 'zod'
 
+/**
+ * One value for every app, or `appid:value,appid:value` for each app its own.
+ * Messages say what is wrong, never the value (these are secrets).
+ */
+function perApp(pattern: RegExp, message: string) {
+  return z
+    .string()
+    .trim()
+    .min(1, 'must not be empty')
+    .transform((value, ctx): PerApp => {
+      const entries = value.split(',').map((entry) => entry.trim())
+      const [only] = entries
+      if (entries.length === 1 && only !== undefined && !only.includes(':')) {
+        if (pattern.test(only)) return { all: only, byApp: new Map() }
+        ctx.addIssue({ code: 'custom', message })
+        return z.NEVER
+      }
+      const byApp = new Map<string, string>()
+      for (const entry of entries) {
+        const colon = entry.indexOf(':')
+        const app = entry.slice(0, colon)
+        const secretValue = entry.slice(colon + 1)
+        if (colon < 1 || !pattern.test(secretValue) || byApp.has(app)) {
+          ctx.addIssue({
+            code: 'custom',
+            message: `must be one value for every app or appid:value pairs, each ${message.replace(/^must be /, '')}, each app once`,
+          })
+          return z.NEVER
+        }
+        byApp.set(app, secretValue)
+      }
+      return { all: undefined, byApp }
+    })
+}
+interface PerApp {
+  all: string | undefined
+  byApp: Map<string, string>
+}
+
 const ENV = {
   HOST: host,
   PORT: port.default(3000),
@@ -72,6 +111,16 @@ const ENV = {
    * gateway is the one way in: elsewhere any client could send them.
    */
   WECHAT_CLOUD_HOSTING: booleanFlag.default(false),
+  /**
+   * The message-push ("消息推送") Token of the admin console: 3-32 letters
+   * and digits, one for every app or `appid:token,...`. Unset: /wechat/push
+   * answers 404, and avatar verdicts cannot arrive.
+   */
+  WECHAT_PUSH_TOKEN: perApp(/^[A-Za-z0-9]{3,32}$/, 'must be 3-32 letters and digits').optional(),
+  /** Its EncodingAESKey (43 letters and digits): set, the app's pushes must come in safe mode. */
+  /** How often content WeChat could not check (busy, down) is checked again. */
+  CONTENT_RECHECK_INTERVAL: duration.prefault('1m'),
+  WECHAT_PUSH_AES_KEY: perApp(/^[A-Za-z0-9]{43}$/, 'must be 43 letters and digits').optional(),
 
   LOGIN_RATE_LIMIT: count.default(20),
   LOGIN_RATE_LIMIT_PER_USER: count.default(10),
@@ -184,6 +233,10 @@ export interface ServerConfig {
     timeoutMs: number
     /** WECHAT_CLOUD_HOSTING: requests' X-WX-* identity headers are trusted. */
     cloudHosting: boolean
+    /** The apps whose message push this server takes, with their Token and EncodingAESKey. */
+    push: WechatPushConfig[]
+    /** CONTENT_RECHECK_INTERVAL. */
+    recheckIntervalMs: number
   }
   loginLimits: { perIpPerMinute: number; perUserPerMinute: number }
   sessionPolicy: { idleTimeoutMs: number; absoluteLifetimeMs: number; renewIntervalMs: number }
@@ -203,6 +256,13 @@ export interface ServerConfig {
     filesUrl: string | undefined
     storage: UploadStorageConfig
   }
+}
+
+export interface WechatPushConfig {
+  appid: string
+  token: string
+  /** Safe mode (AES) when set; then plain pushes are refused. */
+  aesKey: string | null
 }
 
 export type UploadStorageConfig =
@@ -274,6 +334,17 @@ function crossChecks(present: Record<string, string>, data: ParsedEnv | undefine
   if (new Set(appids).size !== appids.length) {
     problems.push('WECHAT_APPS: lists an appid twice (or WECHAT_APPID again)')
   }
+  for (const name of ['WECHAT_PUSH_TOKEN', 'WECHAT_PUSH_AES_KEY'] as const) {
+    const unknown = [...(data[name]?.byApp.keys() ?? [])].filter((a) => !appids.includes(a))
+    if (unknown.length > 0)
+      problems.push(`${name}: names an app that is not configured (${unknown.join(', ')})`)
+  }
+  const push = pushOf(data)
+  for (const appid of appids) {
+    if (aesKeyOf(data, appid) && !push.some((p) => p.appid === appid)) {
+      problems.push(`WECHAT_PUSH_AES_KEY: ${appid} has an EncodingAESKey but no WECHAT_PUSH_TOKEN`)
+    }
+  }
   if (data.NODE_ENV === 'production' && !data.DATA_ENCRYPTION_KEY) {
     problems.push(
       'DATA_ENCRYPTION_KEY: is required when NODE_ENV=production (it encrypts WeChat session keys at rest)',
@@ -309,6 +380,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
       apiBase: data.WECHAT_API_BASE,
       timeoutMs: data.WECHAT_TIMEOUT_MS,
       cloudHosting: data.WECHAT_CLOUD_HOSTING,
+      push: pushOf(data),
+      recheckIntervalMs: data.CONTENT_RECHECK_INTERVAL,
     },
     loginLimits: {
       perIpPerMinute: data.LOGIN_RATE_LIMIT,
@@ -335,6 +408,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
       storage: storageOf(data),
     },
   }
+}
+
+function aesKeyOf(data: ParsedEnv, appid: string): string | null {
+  const key = data.WECHAT_PUSH_AES_KEY
+  return key?.byApp.get(appid) ?? key?.all ?? null
+}
+
+function pushOf(data: ParsedEnv): WechatPushConfig[] {
+  const appids = [data.WECHAT_APPID, ...data.WECHAT_APPS.map((a) => a.appid)]
+  const tokens = data.WECHAT_PUSH_TOKEN
+  return appids.flatMap((appid) => {
+    const token = tokens?.byApp.get(appid) ?? tokens?.all
+    return token ? [{ appid, token, aesKey: aesKeyOf(data, appid) }] : []
+  })
 }
 
 function storageOf(data: ParsedEnv): UploadStorageConfig {

@@ -1,36 +1,62 @@
-import type { ApiServices } from '@wxapp/api'
+import { type ApiServices, recheckContent, removeRiskyFiles } from '@wxapp/api'
 import type { Logger } from 'pino'
 
 const HOUR = 3600_000
 
 /**
- * Deletes sessions that ended a week ago and spent rate-limit counters, once
- * an hour (and shortly after start). Several instances doing it at once is
- * harmless: the deletes are idempotent.
+ * Two loops, both harmless on several instances at once:
+ * - once an hour (and shortly after start), deletes sessions that ended a
+ *   week ago, spent rate-limit counters and week-old push receipts (WeChat
+ *   retries within seconds);
+ * - every `recheckIntervalMs`, checks again the content WeChat could not
+ *   check and removes risky avatars' files a store outage left (rows are
+ *   claimed with SKIP LOCKED, file deletes are idempotent).
  */
 export function startHousekeeping(opts: {
   services: ApiServices
   logger: Logger
   intervalMs?: number
+  recheckIntervalMs?: number
 }): { stop(): void } {
   const { services, logger } = opts
-  const run = async () => {
+  const purge = async () => {
     try {
       const sessions = await services.sessions.purgeExpired({ retainMs: 7 * 24 * HOUR })
       const counters = await services.rateLimiter.purge(HOUR)
-      if (sessions + counters > 0) logger.info({ sessions, counters }, 'purged expired records')
+      const receipts = await services.db.prisma.wechatPushReceipt.deleteMany({
+        where: { receivedAt: { lt: new Date(Date.now() - 7 * 24 * HOUR) } },
+      })
+      if (sessions + counters + receipts.count > 0) {
+        logger.info({ sessions, counters, receipts: receipts.count }, 'purged expired records')
+      }
     } catch (error) {
       logger.warn({ err: error }, 'housekeeping failed; will retry')
     }
   }
-  const first = setTimeout(run, 60_000)
-  const timer = setInterval(run, opts.intervalMs ?? HOUR)
-  first.unref()
-  timer.unref()
+  const contentLog = logger.child({ component: 'content-check' })
+  let rechecking = false
+  const recheck = async () => {
+    if (rechecking) return
+    rechecking = true
+    try {
+      const checked = await recheckContent(services, contentLog)
+      await removeRiskyFiles(services, contentLog)
+      if (checked > 0) contentLog.info({ checked }, 'content checked again')
+    } catch (error) {
+      contentLog.warn({ err: error }, 'content recheck failed; will retry')
+    } finally {
+      rechecking = false
+    }
+  }
+  const timers = [
+    setTimeout(purge, 60_000),
+    setInterval(purge, opts.intervalMs ?? HOUR),
+    setInterval(recheck, opts.recheckIntervalMs ?? 60_000),
+  ]
+  for (const timer of timers) timer.unref()
   return {
     stop() {
-      clearTimeout(first)
-      clearInterval(timer)
+      for (const timer of timers) clearTimeout(timer)
     },
   }
 }

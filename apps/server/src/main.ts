@@ -144,8 +144,13 @@ async function main(): Promise<void> {
     trpcFastPath: config.trpcFastPath,
     draining: () => stopping,
     cloudHosting: config.wechat.cloudHosting,
+    push: config.wechat.push,
   })
-  const housekeeping = startHousekeeping({ services, logger })
+  const housekeeping = startHousekeeping({
+    services,
+    logger,
+    recheckIntervalMs: config.wechat.recheckIntervalMs,
+  })
 
   const shutdown = async (signal: NodeJS.Signals): Promise<void> => {
     if (stopping) return

@@ -2,6 +2,7 @@ import { type ApiServices, createApiServices } from '@wxapp/api'
 import type { Database, NotificationChannel } from '@wxapp/db'
 import type { Logger } from 'pino'
 import type { ServerConfig } from './config'
+import { createUploadStore } from './uploads'
 
 /** The API's services, configured by the server's environment. */
 export function createServices(opts: {
@@ -22,5 +23,6 @@ export function createServices(opts: {
     sessionCache: config.sessionCache,
     sessionChanges: opts.sessionChanges,
     loginLimits: config.loginLimits,
+    files: createUploadStore(config.uploads),
   })
 }

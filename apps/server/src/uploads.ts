@@ -2,8 +2,13 @@ import { createHash } from 'node:crypto'
 import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import multipart from '@fastify/multipart'
-import { type ApiServices, REASON_MESSAGES } from '@wxapp/api'
-import { REASONS, type SessionReason, type UploadReason } from '@wxapp/session/shared'
+import {
+  type ApiServices,
+  knownAvatarVerdict,
+  REASON_MESSAGES,
+  submitAvatarCheck,
+} from '@wxapp/api'
+import { REASONS, type ServerReason } from '@wxapp/session/shared'
 import {
   createLocalStore,
   createS3Store,
@@ -48,10 +53,8 @@ export interface UploadOptions {
   publicUrl?: string | undefined
   /** Where the files are publicly served from instead (a CDN, the bucket): `<filesUrl>/avatars/<name>`. */
   filesUrl?: string | undefined
-  /** Where the files are kept (default: the local folder `dir`). */
+  /** Where the files are kept (default: the local folder `dir`); `services.files` is that store. */
   storage?: UploadStorageConfig | undefined
-  /** A store to use instead of the one `storage` describes. */
-  store?: ObjectStore | undefined
 }
 
 /** The store the configuration names. */
@@ -84,7 +87,7 @@ function logUnavailable(log: FastifyBaseLogger, error: StorageUnavailableError) 
 }
 
 /** Errors in the same shape as tRPC's (`error.data.reason`), so clients handle both alike. */
-function fail(reply: FastifyReply, reason: UploadReason | SessionReason, message?: string) {
+function fail(reply: FastifyReply, reason: ServerReason, message?: string) {
   const status = REASONS[reason].status
   return reply.code(status).send(errorBody(status, message ?? REASON_MESSAGES[reason], reason))
 }
@@ -99,10 +102,10 @@ function fail(reply: FastifyReply, reason: UploadReason | SessionReason, message
  * the multipart parser applies to these routes only.
  */
 export const uploadRoutes: FastifyPluginAsync<UploadOptions> = async (app, opts) => {
-  const store = opts.store ?? createUploadStore(opts)
+  const store = opts.services.files
   // The local folder is made at start, so an unwritable UPLOAD_DIR stops the
   // server there rather than failing the first upload.
-  if (store.kind === 'local' && !opts.store) {
+  if (store.kind === 'local') {
     await mkdir(join(opts.dir, 'avatars'), { recursive: true })
   }
   await app.register(multipart, {
@@ -137,24 +140,43 @@ export const uploadRoutes: FastifyPluginAsync<UploadOptions> = async (app, opts)
     if (!type) {
       return fail(reply, 'UPLOAD_UNSUPPORTED_TYPE')
     }
-    const name = `${createHash('sha256').update(bytes).digest('hex')}.${type.ext}`
+    const userId = auth.session.userId
+    // Named after the user and the bytes: the same picture from the same user
+    // is one file (and one verdict), and no two users share a file, so
+    // deleting an account deletes exactly its own.
+    const hash = createHash('sha256').update(userId).update('\0').update(bytes).digest('hex')
+    const name = `${hash}.${type.ext}`
+    const key = `avatars/${name}`
+    const url = opts.filesUrl
+      ? `${opts.filesUrl}/avatars/${name}`
+      : `${(opts.publicUrl ?? `${request.protocol}://${request.host}`).replace(/\/+$/, '')}/uploads/avatars/${name}`
+    // The session's app may have left the configuration since it logged in.
+    const app = opts.services.apps.get(auth.session.appid)
+    if (!app) return fail(reply, 'APP_UNKNOWN')
+    const known = await knownAvatarVerdict(opts.services, key)
+    if (known === 'risky') return fail(reply, 'CONTENT_RISKY', REASON_MESSAGES.CONTENT_RISKY)
+    // The row first: a file in the store always has an owner to delete it with.
+    await opts.services.db.prisma.upload.upsert({
+      where: { key },
+      create: { userId, key, url },
+      update: {},
+    })
     try {
       // Whole or not at all in both drivers (rename, a single PUT), and the
       // same name for the same bytes, so writing again is harmless.
-      await store.put(`avatars/${name}`, bytes, type.mime)
+      await store.put(key, bytes, type.mime)
     } catch (error) {
       if (!(error instanceof StorageUnavailableError)) throw error
       logUnavailable(request.log, error)
       // No URL goes back, so the client leaves the user's avatar as it was.
       return fail(reply, 'UPLOAD_STORAGE_UNAVAILABLE')
     }
-    request.log.info(
-      { userId: auth.session.userId, bytes: bytes.length, type: type.mime },
-      'avatar uploaded',
-    )
-    if (opts.filesUrl) return reply.code(201).send({ url: `${opts.filesUrl}/avatars/${name}` })
-    const base = opts.publicUrl ?? `${request.protocol}://${request.host}`
-    return reply.code(201).send({ url: `${base.replace(/\/+$/, '')}/uploads/avatars/${name}` })
+    request.log.info({ userId, bytes: bytes.length, type: type.mime }, 'avatar uploaded')
+    // Shown at once; WeChat's verdict comes later to /wechat/push.
+    if (known === null) {
+      await submitAvatarCheck(opts.services, app, request.log, auth.user, { key, url })
+    }
+    return reply.code(201).send({ url })
   })
 
   app.get<{ Params: { name: string } }>('/uploads/avatars/:name', async (request, reply) => {

@@ -19,6 +19,8 @@ describe('loadConfig', () => {
       apiBase: 'https://api.weixin.qq.com',
       timeoutMs: 5000,
       cloudHosting: false,
+      push: [],
+      recheckIntervalMs: 60_000,
     })
     expect(config.loginLimits).toEqual({ perIpPerMinute: 20, perUserPerMinute: 10 })
     expect(config.sessionPolicy).toEqual({
@@ -110,6 +112,48 @@ describe('loadConfig', () => {
     })()
     expect(error?.message).toContain('WECHAT_SECRET')
     expect(error?.message).not.toContain('space-secret')
+  })
+
+  it('reads the message-push Token and EncodingAESKey, for every app or per app', () => {
+    const key = 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG'
+    const two = { ...app, WECHAT_APPS: 'wx_other:other-secret' }
+    expect(loadConfig({ ...two, WECHAT_PUSH_TOKEN: 'token123' }).wechat.push).toEqual([
+      { appid: 'wx_app', token: 'token123', aesKey: null },
+      { appid: 'wx_other', token: 'token123', aesKey: null },
+    ])
+    expect(
+      loadConfig({
+        ...two,
+        WECHAT_PUSH_TOKEN: 'wx_other:tokenOther',
+        WECHAT_PUSH_AES_KEY: `wx_other:${key}`,
+        CONTENT_RECHECK_INTERVAL: '30s',
+      }).wechat,
+    ).toMatchObject({
+      push: [{ appid: 'wx_other', token: 'tokenOther', aesKey: key }],
+      recheckIntervalMs: 30_000,
+    })
+    const problems = (env: Record<string, string>) => {
+      try {
+        loadConfig({ ...two, ...env })
+        return ''
+      } catch (error) {
+        expect(error).toBeInstanceOf(ConfigError)
+        return (error as Error).message
+      }
+    }
+    expect(problems({ WECHAT_PUSH_TOKEN: 'no' })).toMatch(/WECHAT_PUSH_TOKEN: must be 3-32 letters/)
+    expect(problems({ WECHAT_PUSH_TOKEN: 'wx_nobody:token123' })).toMatch(
+      /WECHAT_PUSH_TOKEN: names an app that is not configured \(wx_nobody\)/,
+    )
+    expect(
+      problems({ WECHAT_PUSH_TOKEN: 'token123', WECHAT_PUSH_AES_KEY: 'short-secret-key' }),
+    ).toMatch(/WECHAT_PUSH_AES_KEY: must be 43 letters/)
+    expect(
+      problems({ WECHAT_PUSH_TOKEN: 'token123', WECHAT_PUSH_AES_KEY: 'short-secret-key' }),
+    ).not.toContain('short-secret-key')
+    expect(problems({ WECHAT_PUSH_TOKEN: 'wx_app:token123', WECHAT_PUSH_AES_KEY: key })).toMatch(
+      /wx_other has an EncodingAESKey but no WECHAT_PUSH_TOKEN/,
+    )
   })
 
   it('keeps uploads in the local folder by default', () => {

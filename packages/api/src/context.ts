@@ -1,5 +1,6 @@
 import type { Database } from '@wxapp/db'
 import type { SessionKeyVault, SessionStore } from '@wxapp/session/server'
+import type { ObjectStore } from '@wxapp/storage'
 import type { CloudIdentity } from './cloud-identity'
 import type { RateLimiter } from './services/rate-limit'
 import type { WechatApps } from './services/wechat-apps'
@@ -19,6 +20,8 @@ export interface ApiServices {
   apps: WechatApps
   rateLimiter: RateLimiter
   loginLimits: LoginLimits
+  /** Where users' uploads are kept (avatars): content checks and account deletion remove files. */
+  files: ObjectStore
 }
 
 /** A structured logger (pino's fits). */

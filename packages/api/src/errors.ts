@@ -38,6 +38,13 @@ export const REASON_MESSAGES = {
   UPLOAD_TOO_LARGE: 'The file is too large',
   UPLOAD_UNSUPPORTED_TYPE: 'The avatar must be a PNG, JPEG, GIF or WebP image',
   UPLOAD_STORAGE_UNAVAILABLE: 'The file storage is not available right now: try again shortly',
+  CONTENT_RISKY:
+    "WeChat's content security refused this content (a nickname or an image): nothing was stored",
+  PUSH_SIGNATURE_INVALID: "The push's signature does not match this app's message-push Token",
+  PUSH_TIMESTAMP_STALE: "The push's timestamp is more than 5 minutes from the server's clock",
+  PUSH_MESSAGE_INVALID: 'The push is not a message this server can read',
+  PUSH_TRACE_UNKNOWN: 'No content check has this trace_id yet: push again later',
+  PUSH_NOT_CONFIGURED: 'Message push is not configured on this server (WECHAT_PUSH_TOKEN)',
   INVALID_INPUT: 'Invalid input',
   HEADER_REPEATED: 'A header that must appear once was sent several times',
   FORBIDDEN: 'Not allowed',

@@ -16,6 +16,16 @@ export {
   createAccessTokenCache,
 } from './services/access-token-cache'
 export {
+  applyMediaVerdict,
+  type ContentStatus,
+  knownAvatarVerdict,
+  type MediaVerdict,
+  type MediaVerdictOutcome,
+  recheckContent,
+  removeRiskyFiles,
+  submitAvatarCheck,
+} from './services/content-check'
+export {
   type ApiServicesOptions,
   createApiServices,
   type ServicesLogger,

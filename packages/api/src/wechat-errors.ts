@@ -44,6 +44,11 @@ const SERVICE = {
   REFRESH_LIMITED: TOKEN_REFUSED,
   UNEXPECTED,
   MALFORMED_RESPONSE: UNEXPECTED,
+  // Content-security answers (USER_INACTIVE is 61010, an openid not seen for
+  // 2 h): content checks handle them; elsewhere WeChat misbehaving.
+  USER_INACTIVE: UNEXPECTED,
+  SCENE_INVALID: UNEXPECTED,
+  INPUT_INVALID: UNEXPECTED,
 } as const satisfies Partial<Record<WechatErrorKind, Mapped<ServiceReason>>>
 
 const LOGIN_ERRORS: Record<WechatErrorKind, Mapped<LoginReason>> = {

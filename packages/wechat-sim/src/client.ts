@@ -4,11 +4,15 @@
  * Node APIs; `fetch` can be injected (the mini-program runtime has none).
  */
 import * as z from 'zod/mini'
+import type { ContentRulesInput } from './content'
 import type { ClockResponse, FaultRequest, PhoneCodeRequest, UserRequest } from './protocol'
+import type { PushConfigRequest } from './push'
 
 export type { ApiPath, ApiStats } from './constants'
 export { SIM_DEV_APPID } from './constants'
+export type { ContentRulesInput } from './content'
 export type { ClockResponse, FaultRequest, PhoneCodeRequest, UserRequest } from './protocol'
+export type { PushConfigRequest } from './push'
 
 /** The part of `fetch` the client uses, so a Taro.request-based one fits. */
 export type SimFetch = (
@@ -33,6 +37,8 @@ const Counts = z.object({
   stable_token: z.number(),
   getuserphonenumber: z.number(),
   checksession: z.number(),
+  msg_sec_check: z.number(),
+  media_check_async: z.number(),
 })
 const CodeBody = z.object({ code: z.string() })
 const ValidBody = z.object({ valid: z.boolean() })
@@ -40,8 +46,26 @@ const OkBody = z.object({ ok: z.literal(true) })
 const StatsBody = z.record(z.string(), Counts)
 const ClockBody = z.object({ now: z.number(), offsetMs: z.number() })
 const ErrorBody = z.object({ error: z.string() })
+const Lists = z.object({ risky: z.array(z.string()), review: z.array(z.string()) })
+const RulesBody = z.object({ text: Lists, images: Lists })
+const PushRecordBody = z.object({
+  appid: z.string(),
+  trace_id: z.optional(z.string()),
+  event: z.optional(z.string()),
+  mode: z.enum(['plain', 'safe', 'none']),
+  attempts: z.number(),
+  statuses: z.array(z.union([z.number(), z.literal('timeout'), z.literal('network')])),
+  delivered: z.boolean(),
+  duplicated: z.boolean(),
+  done: z.boolean(),
+  undeliverable: z.optional(z.string()),
+  at: z.number(),
+})
+const PushesBody = z.object({ pushes: z.array(PushRecordBody) })
 
 export type SimStats = z.infer<typeof StatsBody>
+export type SimContentRules = z.infer<typeof RulesBody>
+export type SimPushRecord = z.infer<typeof PushRecordBody>
 
 export interface SimControl {
   /** wx.login() for simulated user `user` of app `appid`: a fresh login code. */
@@ -60,6 +84,13 @@ export interface SimControl {
   stats(): Promise<SimStats>
   /** Moves the simulator's clock forward (code/token expiry, rate windows). */
   advanceClock(ms: number): Promise<ClockResponse>
+  /** Replaces the content-security rules (words for text, SHA-256 hex for media). */
+  setContentRules(rules: ContentRulesInput): Promise<void>
+  contentRules(): Promise<SimContentRules>
+  /** Where and how `appid`'s message pushes go (overrides SIM_PUSH_*). */
+  pushConfig(req: PushConfigRequest): Promise<void>
+  /** The push deliveries since the start or the last reset. */
+  pushes(): Promise<SimPushRecord[]>
 }
 
 export function createSimControl(opts: { baseUrl: string; fetch?: SimFetch }): SimControl {
@@ -121,6 +152,14 @@ export function createSimControl(opts: { baseUrl: string; fetch?: SimFetch }): S
     },
     stats: () => call('GET', '/sim/stats', StatsBody),
     advanceClock: (ms) => call('POST', '/sim/clock', ClockBody, { advanceMs: ms }),
+    setContentRules: async (rules) => {
+      await call('POST', '/sim/content-rules', OkBody, rules)
+    },
+    contentRules: () => call('GET', '/sim/content-rules', RulesBody),
+    pushConfig: async (req) => {
+      await call('POST', '/sim/push-config', OkBody, req)
+    },
+    pushes: async () => (await call('GET', '/sim/pushes', PushesBody)).pushes,
   }
 }
 

@@ -2,7 +2,9 @@ import {
   appid,
   appSecretList,
   ConfigError,
+  duration,
   host,
+  httpUrl,
   type LogLevel,
   loadEnv,
   logLevel,
@@ -21,6 +23,18 @@ const ENV = {
   WECHAT_SECRET: secret.optional(),
   SIM_APPS: appSecretList.default([]),
   SIM_SEED: z.string().min(8, 'must be at least 8 characters').optional(),
+  SIM_PUSH_URL: httpUrl.optional(),
+  SIM_PUSH_TOKEN: z
+    .string()
+    .min(1, 'must not be empty')
+    .max(128, 'must be at most 128 characters')
+    .optional(),
+  SIM_PUSH_AES_KEY: z
+    .string()
+    .regex(/^[A-Za-z0-9+/]{43}$/, 'must be 43 base64 characters (an EncodingAESKey)')
+    .optional(),
+  SIM_PUSH_RETRY_DELAY: duration.default(1000),
+  SIM_MEDIA_CHECK_DELAY: duration.default(100),
 }
 
 export interface SimConfig {
@@ -30,6 +44,10 @@ export interface SimConfig {
   apps: SimApp[]
   /** Set: openids survive restarts. Unset: a random seed per process. */
   seed?: string
+  /** SIM_PUSH_*: every app's push URL (AES key set: safe mode); /sim/push-config overrides per app. */
+  push?: { url: string; token: string; aesKey: string | null }
+  pushRetryDelayMs: number
+  mediaCheckDelayMs: number
 }
 
 export { ConfigError }
@@ -46,6 +64,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): SimConfig {
     logLevel: data.LOG_LEVEL,
     apps: appsOf(data),
     seed: data.SIM_SEED,
+    ...(data.SIM_PUSH_URL && data.SIM_PUSH_TOKEN
+      ? {
+          push: {
+            url: data.SIM_PUSH_URL,
+            token: data.SIM_PUSH_TOKEN,
+            aesKey: data.SIM_PUSH_AES_KEY ?? null,
+          },
+        }
+      : {}),
+    pushRetryDelayMs: data.SIM_PUSH_RETRY_DELAY,
+    mediaCheckDelayMs: data.SIM_MEDIA_CHECK_DELAY,
   }
 }
 
@@ -57,6 +86,13 @@ function appRules(present: Record<string, string>, parsed: ParsedEnv | undefined
   const hasSecret = present.WECHAT_SECRET !== undefined
   if (hasAppid && !hasSecret) return ['WECHAT_SECRET: must be set when WECHAT_APPID is']
   if (!hasAppid && hasSecret) return ['WECHAT_APPID: must be set when WECHAT_SECRET is']
+  const push = present.SIM_PUSH_URL !== undefined
+  if (push && present.SIM_PUSH_TOKEN === undefined) {
+    return ['SIM_PUSH_TOKEN: must be set when SIM_PUSH_URL is']
+  }
+  if (!push && (present.SIM_PUSH_TOKEN ?? present.SIM_PUSH_AES_KEY) !== undefined) {
+    return ['SIM_PUSH_URL: must be set when SIM_PUSH_TOKEN or SIM_PUSH_AES_KEY is']
+  }
   if (!parsed) return []
   const problems: string[] = []
   const known = new Map<string, string>()

@@ -16,6 +16,8 @@ export const API_PATHS = [
   '/cgi-bin/stable_token',
   '/wxa/business/getuserphonenumber',
   '/wxa/checksession',
+  '/wxa/msg_sec_check',
+  '/wxa/media_check_async',
 ] as const
 export type ApiPath = (typeof API_PATHS)[number]
 
@@ -25,6 +27,8 @@ export const API_NAMES = {
   '/cgi-bin/stable_token': 'stable_token',
   '/wxa/business/getuserphonenumber': 'getuserphonenumber',
   '/wxa/checksession': 'checksession',
+  '/wxa/msg_sec_check': 'msg_sec_check',
+  '/wxa/media_check_async': 'media_check_async',
 } as const satisfies Record<ApiPath, string>
 export type ApiName = (typeof API_NAMES)[ApiPath]
 export type ApiStats = Record<ApiName, number>
@@ -43,3 +47,6 @@ export const FORCE_REFRESH_INTERVAL_MS = 30_000
 
 /** A user whose name starts with this is high-risk: code2Session answers 40226. */
 export const RISKY_USER_PREFIX = 'risky'
+
+/** Content security: the openid must have visited the app (code2Session) within 2 hours (61010). */
+export const VISIT_WINDOW_MS = 2 * 3_600_000

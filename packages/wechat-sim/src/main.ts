@@ -1,6 +1,8 @@
 import { configOrExit } from '@wxapp/env'
 import { pino } from 'pino'
 import { loadConfig } from './config'
+import { ContentSecurity } from './content'
+import { DEFAULT_DUPLICATE_RATE, PushDelivery } from './push'
 import { createSimServer } from './server'
 import { SimState } from './state'
 
@@ -15,7 +17,28 @@ function main(): void {
   const logger = pino({ level: config.logLevel, base: { service: 'wechat-sim' } })
   const state = new SimState({ apps: config.apps, seed: config.seed })
   const shutdown = new AbortController()
-  const server = createSimServer({ state, logger, signal: shutdown.signal })
+  const push = new PushDelivery({
+    logger,
+    now: () => state.now(),
+    signal: shutdown.signal,
+    ...(config.push
+      ? {
+          defaults: {
+            ...config.push,
+            duplicateRate: DEFAULT_DUPLICATE_RATE,
+            retryDelayMs: config.pushRetryDelayMs,
+          },
+        }
+      : {}),
+  })
+  const content = new ContentSecurity({
+    state,
+    logger,
+    push,
+    signal: shutdown.signal,
+    checkDelayMs: config.mediaCheckDelayMs,
+  })
+  const server = createSimServer({ state, logger, signal: shutdown.signal, content })
   const sweeper = setInterval(() => state.sweep(), SWEEP_INTERVAL_MS)
   sweeper.unref()
 
@@ -50,6 +73,7 @@ function main(): void {
         url: `http://${config.host}:${port}`,
         apps: state.appids(),
         openids: config.seed ? 'stable across restarts (SIM_SEED)' : 'stable for this process',
+        push: config.push ? (config.push.aesKey ? 'safe mode' : 'plain mode') : 'not configured',
       },
       'wechat simulator listening',
     )

@@ -9,6 +9,8 @@ import { setTimeout as delay } from 'node:timers/promises'
 import type { Logger } from 'pino'
 import type { z } from 'zod'
 import type { ApiPath } from './constants'
+import { ContentSecurity } from './content'
+import { contentControl, isContentControlPath, MethodNotAllowed } from './content-control'
 import {
   ClockRequest,
   describeIssues,
@@ -16,6 +18,7 @@ import {
   PhoneCodeRequest,
   UserRequest,
 } from './protocol'
+import { PushDelivery } from './push'
 import { isApiPath, type Result, SimInputError, type SimState } from './state'
 
 export interface SimServerOptions {
@@ -23,6 +26,8 @@ export interface SimServerOptions {
   logger: Logger
   /** Aborted at shutdown: injected delays end early so the process can stop. */
   signal?: AbortSignal
+  /** Content security and message push (default: plain, no push URL). */
+  content?: ContentSecurity
 }
 
 const MAX_BODY_BYTES = 64 * 1024
@@ -80,7 +85,20 @@ function parseJson(text: string): unknown {
   }
 }
 
-export function createSimServer({ state, logger, signal }: SimServerOptions): Server {
+export function createSimServer({
+  state,
+  logger,
+  signal,
+  content: given,
+}: SimServerOptions): Server {
+  const content =
+    given ??
+    new ContentSecurity({
+      state,
+      logger,
+      signal,
+      push: new PushDelivery({ logger, now: () => state.now(), signal }),
+    })
   // Once shutting down, answers close their connection, so keep-alive
   // sockets do not hold server.close() open.
   const closing = (): Record<string, string> => (signal?.aborted ? { connection: 'close' } : {})
@@ -92,7 +110,10 @@ export function createSimServer({ state, logger, signal }: SimServerOptions): Se
     const q = Object.fromEntries(url.searchParams)
     const method = req.method ?? 'GET'
     const wantsPost =
-      path === '/cgi-bin/stable_token' || path === '/wxa/business/getuserphonenumber'
+      path === '/cgi-bin/stable_token' ||
+      path === '/wxa/business/getuserphonenumber' ||
+      path === '/wxa/msg_sec_check' ||
+      path === '/wxa/media_check_async'
     if (wantsPost && method !== 'POST') return { body: state.errorBody(43002) }
     if (!wantsPost && method !== 'GET') return { body: state.errorBody(43001) }
     const body = wantsPost ? parseJson(await readBody(req)) : undefined
@@ -126,6 +147,12 @@ export function createSimServer({ state, logger, signal }: SimServerOptions): Se
       case '/wxa/checksession':
         result = state.checkSessionKey(q)
         break
+      case '/wxa/msg_sec_check':
+        result = content.msgSecCheck(q.access_token, body)
+        break
+      case '/wxa/media_check_async':
+        result = content.mediaCheckAsync(q.access_token, body)
+        break
     }
     return { body: result.ok ? result.body : result.error, appid }
   }
@@ -140,6 +167,7 @@ export function createSimServer({ state, logger, signal }: SimServerOptions): Se
       return parsed.data
     }
     const route = `${method} ${path}`
+    if (isContentControlPath(path)) return contentControl(content, method, path, parse)
     switch (route) {
       case 'POST /sim/login':
         return { code: state.login(await parse(UserRequest)) }
@@ -156,6 +184,7 @@ export function createSimServer({ state, logger, signal }: SimServerOptions): Se
       case 'POST /sim/reset':
         await readBody(req)
         state.reset()
+        content.reset()
         return { ok: true }
       case 'POST /sim/clock':
         return state.advanceClock((await parse(ClockRequest)).advanceMs)
@@ -201,7 +230,13 @@ export function createSimServer({ state, logger, signal }: SimServerOptions): Se
         return log(200, {}, true)
       } catch (error) {
         const status =
-          error instanceof HttpError ? error.status : error instanceof SimInputError ? 400 : 500
+          error instanceof HttpError
+            ? error.status
+            : error instanceof SimInputError
+              ? 400
+              : error instanceof MethodNotAllowed
+                ? 405
+                : 500
         if (status === 500) logger.error({ err: error, path }, 'control endpoint failed')
         const message = status === 500 ? 'internal error' : (error as Error).message
         send(res, status, { error: message }, { ...CORS_HEADERS, ...closing() })

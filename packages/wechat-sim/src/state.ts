@@ -17,6 +17,7 @@ import {
   FORCE_REFRESH_INTERVAL_MS,
   FORCE_REFRESH_PER_DAY,
   RISKY_USER_PREFIX,
+  VISIT_WINDOW_MS,
 } from './constants'
 import type { FaultRequest, PhoneCodeRequest, StatsResponse, UserRequest } from './protocol'
 
@@ -82,6 +83,7 @@ const ERRMSG: Record<number, string> = {
   40003: 'invalid openid',
   40013: 'invalid appid',
   40029: 'invalid code',
+  40129: 'invalid scene',
   40097: 'invalid args',
   40125: 'invalid appsecret',
   40163: 'code been used',
@@ -98,6 +100,7 @@ const ERRMSG: Record<number, string> = {
   45009: 'reach max api daily quota limit',
   45011: 'api minute-quota reach limit mustslower retry next minute',
   47001: 'data format error',
+  61010: 'user access record expired',
   87009: 'invalid signature',
   1400001: 'phone number quota used up',
 }
@@ -147,6 +150,8 @@ const emptyStats = (): ApiStats => ({
   stable_token: 0,
   getuserphonenumber: 0,
   checksession: 0,
+  msg_sec_check: 0,
+  media_check_async: 0,
 })
 
 function safeEqual(a: string, b: string): boolean {
@@ -174,6 +179,8 @@ export class SimState {
   private users = new Map<string, string>()
   private tokens = new Map<string, AccessToken>()
   private appTokens = new Map<string, AppTokens>()
+  /** When each userKey last exchanged a code (code2Session): "visited the app". */
+  private visits = new Map<string, number>()
   private faults = new Map<ApiPath, Fault>()
   private stats = new Map<string, ApiStats>()
 
@@ -214,6 +221,7 @@ export class SimState {
       this.users,
       this.tokens,
       this.appTokens,
+      this.visits,
       this.faults,
       this.stats,
     ]) {
@@ -234,6 +242,7 @@ export class SimState {
     for (const [token, t] of this.tokens) {
       if (now >= t.expiresAt + EXPIRED_TOKEN_MEMORY_MS) this.tokens.delete(token)
     }
+    for (const [key, t] of this.visits) if (now - t >= VISIT_WINDOW_MS) this.visits.delete(key)
   }
 
   /** How many live entries the state holds (for tests of the sweep). */
@@ -410,6 +419,7 @@ export class SimState {
     recent.push(now)
     this.exchanges.set(key, recent)
     code.used = true
+    this.visits.set(key, now)
     let session = this.sessions.get(key)
     if (!session) {
       session = { sessionKey: this.random(16).toString('base64'), valid: true }
@@ -486,6 +496,26 @@ export class SimState {
     }
     if (app && now < app.expiresAt - ACCESS_TOKEN_RENEW_MS) return answer(app)
     return answer(issue(false))
+  }
+
+  /** The app of a valid access token, or WeChat's error (for the APIs outside this file). */
+  authorize(token: string | undefined): Result<{ appid: string }> {
+    return this.checkToken(token)
+  }
+
+  /**
+   * Whether `openid` is a user of `appid` (known from a login or phone code)
+   * who exchanged a code within `windowMs` of the simulated clock.
+   */
+  openidActivity(
+    appid: string,
+    openid: string,
+    windowMs: number,
+  ): 'unknown' | 'inactive' | 'active' {
+    const user = this.users.get(userKey(appid, openid))
+    if (user === undefined) return 'unknown'
+    const visit = this.visits.get(userKey(appid, user))
+    return visit !== undefined && this.now() - visit < windowMs ? 'active' : 'inactive'
   }
 
   private checkToken(token: string | undefined): Result<{ appid: string }> {

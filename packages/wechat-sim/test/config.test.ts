@@ -20,7 +20,30 @@ describe('loadConfig', () => {
       logLevel: 'info',
       apps: [{ appid: SIM_DEV_APPID, secret: SIM_DEV_SECRET }],
       seed: undefined,
+      pushRetryDelayMs: 1000,
+      mediaCheckDelayMs: 100,
     })
+  })
+
+  it('reads SIM_PUSH_* (AES key set: safe mode) and refuses a half-set push config', () => {
+    const key = 'k'.repeat(43)
+    expect(
+      loadConfig({ SIM_PUSH_URL: 'http://127.0.0.1:9/push', SIM_PUSH_TOKEN: 'tok' }).push,
+    ).toEqual({ url: 'http://127.0.0.1:9/push', token: 'tok', aesKey: null })
+    expect(
+      loadConfig({ SIM_PUSH_URL: 'http://x/p', SIM_PUSH_TOKEN: 'tok', SIM_PUSH_AES_KEY: key }).push
+        ?.aesKey,
+    ).toBe(key)
+    expect(problemOf({ SIM_PUSH_URL: 'http://x/p' })).toContain('SIM_PUSH_TOKEN')
+    expect(problemOf({ SIM_PUSH_TOKEN: 'secret-token-value' })).toContain('SIM_PUSH_URL')
+    const bad = problemOf({
+      SIM_PUSH_URL: 'http://x/p',
+      SIM_PUSH_TOKEN: 't',
+      SIM_PUSH_AES_KEY: 'short-secret-aes',
+    })
+    expect(bad).toContain('SIM_PUSH_AES_KEY')
+    expect(bad).not.toContain('short-secret-aes')
+    expect(problemOf({ SIM_PUSH_TOKEN: 'secret-token-value' })).not.toContain('secret-token-value')
   })
 
   it('treats empty variables as unset', () => {

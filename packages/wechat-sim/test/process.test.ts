@@ -430,8 +430,22 @@ describe('control endpoints', () => {
     const token = await accessToken()
     await post('/wxa/business/getuserphonenumber', { code: 'x' }, { access_token: token })
     expect(await control.stats()).toEqual({
-      [DEV.appid]: { jscode2session: 2, stable_token: 1, getuserphonenumber: 1, checksession: 0 },
-      [OTHER.appid]: { jscode2session: 1, stable_token: 0, getuserphonenumber: 0, checksession: 0 },
+      [DEV.appid]: {
+        jscode2session: 2,
+        stable_token: 1,
+        getuserphonenumber: 1,
+        checksession: 0,
+        msg_sec_check: 0,
+        media_check_async: 0,
+      },
+      [OTHER.appid]: {
+        jscode2session: 1,
+        stable_token: 0,
+        getuserphonenumber: 0,
+        checksession: 0,
+        msg_sec_check: 0,
+        media_check_async: 0,
+      },
     })
   })
 

@@ -361,8 +361,22 @@ describe('faults, stats, clock, sweep, reset', () => {
     sim.countCall('/sns/jscode2session', 'wx_unknown')
     sim.countCall('/sns/jscode2session', undefined)
     expect(sim.allStats()).toEqual({
-      [A.appid]: { jscode2session: 1, stable_token: 1, getuserphonenumber: 0, checksession: 0 },
-      [B.appid]: { jscode2session: 0, stable_token: 0, getuserphonenumber: 0, checksession: 0 },
+      [A.appid]: {
+        jscode2session: 1,
+        stable_token: 1,
+        getuserphonenumber: 0,
+        checksession: 0,
+        msg_sec_check: 0,
+        media_check_async: 0,
+      },
+      [B.appid]: {
+        jscode2session: 0,
+        stable_token: 0,
+        getuserphonenumber: 0,
+        checksession: 0,
+        msg_sec_check: 0,
+        media_check_async: 0,
+      },
     })
   })
 

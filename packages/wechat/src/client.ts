@@ -1,5 +1,10 @@
 import { z } from 'zod'
-import { WechatCodeInvalidError, WechatWatermarkMismatchError } from './errors'
+import {
+  WechatCodeInvalidError,
+  WechatInputInvalidError,
+  WechatSceneInvalidError,
+  WechatWatermarkMismatchError,
+} from './errors'
 import { createTransport, type RequestJson, type WechatFetch, type WechatLogger } from './http'
 
 export const WECHAT_API_BASE = 'https://api.weixin.qq.com'
@@ -55,6 +60,34 @@ export interface PhoneInfo {
   watermark: { appid: string; timestamp: number }
 }
 
+/** Content-security scenes: 1 profile, 2 comment, 3 forum, 4 social log. */
+export type ContentScene = 1 | 2 | 3 | 4
+export type ContentSuggest = 'pass' | 'review' | 'risky'
+
+export interface MsgSecCheckInput {
+  /** A user of this app who visited it in the last 2 hours (else 61010). */
+  openid: string
+  scene: ContentScene
+  /** At most 2500 characters. User data: never logged. */
+  content: string
+}
+
+export interface MsgSecCheckResult {
+  /** Decide by this: pass, review (a human should look) or risky (refuse). */
+  suggest: ContentSuggest
+  /** WeChat's label: 100 normal, 10001 ad, 20001 politics, 20002 porn, 20003 abuse… */
+  label: number
+  traceId: string
+}
+
+export interface MediaCheckInput {
+  openid: string
+  scene: ContentScene
+  /** An http(s) URL WeChat can download. Kept out of logs (it may be signed). */
+  mediaUrl: string
+  mediaType: 'image' | 'audio'
+}
+
 export interface WechatClient {
   readonly appid: string
   /**
@@ -83,6 +116,27 @@ export interface WechatClient {
     input: { code: string; openid: string },
     options?: { signal?: AbortSignal },
   ): Promise<PhoneInfo>
+  /**
+   * POST /wxa/msg_sec_check (version 2): checks user text. Idempotent, so
+   * -1, timeouts and network errors are retried. Content over 2500
+   * characters or a bad scene is refused before sending (attempts 0).
+   */
+  msgSecCheck(
+    accessToken: string,
+    input: MsgSecCheckInput,
+    options?: { signal?: AbortSignal },
+  ): Promise<MsgSecCheckResult>
+  /**
+   * POST /wxa/media_check_async (version 2): WeChat downloads the media and
+   * pushes the verdict later (event wxa_media_check, see push.ts) naming the
+   * trace id returned here. Retries -1 only: a timed-out request may have
+   * started a check, and a second one would push a second verdict.
+   */
+  mediaCheckAsync(
+    accessToken: string,
+    input: MediaCheckInput,
+    options?: { signal?: AbortSignal },
+  ): Promise<{ traceId: string }>
 }
 
 /** WeChat's session_key is 16 random bytes in base64 (the AES-128 key for user data). */
@@ -121,6 +175,49 @@ const PhoneNumberBody = z
     }),
   })
   .transform((b): PhoneInfo => b.phone_info)
+
+const TraceId = z.string().min(1).max(256)
+
+const MsgSecCheckBody = z
+  .object({
+    result: z.object({
+      suggest: z.enum(['pass', 'review', 'risky']),
+      label: z.number().int(),
+    }),
+    trace_id: TraceId,
+  })
+  .transform(
+    (b): MsgSecCheckResult => ({
+      suggest: b.result.suggest,
+      label: b.result.label,
+      traceId: b.trace_id,
+    }),
+  )
+
+const MediaCheckBody = z
+  .object({ trace_id: TraceId })
+  .transform((b): { traceId: string } => ({ traceId: b.trace_id }))
+
+/** msg_sec_check's limit: "不超过2500字", counted in characters (code points). */
+export const MSG_SEC_CHECK_MAX_CHARS = 2500
+const SCENES: readonly number[] = [1, 2, 3, 4]
+const MEDIA_TYPES = { audio: 1, image: 2 } as const
+const MAX_OPENID_LENGTH = 128
+const MAX_MEDIA_URL_LENGTH = 2048
+
+function validOpenid(openid: unknown): openid is string {
+  return typeof openid === 'string' && openid.length > 0 && openid.length <= MAX_OPENID_LENGTH
+}
+
+function validMediaUrl(value: unknown): value is string {
+  if (typeof value !== 'string' || value.length > MAX_MEDIA_URL_LENGTH) return false
+  try {
+    const url = new URL(value)
+    return url.protocol === 'http:' || url.protocol === 'https:'
+  } catch {
+    return false
+  }
+}
 
 /** Longer than any WeChat code; a bound so nonsense is refused before a request. */
 const MAX_CODE_LENGTH = 512
@@ -206,6 +303,60 @@ export function createWechatClient(options: WechatClientOptions): WechatClient {
         throw new WechatWatermarkMismatchError({ api, errcode: null, attempts: 1 })
       }
       return info
+    },
+    async msgSecCheck(accessToken, input, opts) {
+      const api = 'msgSecCheck'
+      const refused = { api, errcode: null, attempts: 0 }
+      if (!SCENES.includes(input.scene)) throw new WechatSceneInvalidError(refused)
+      const { content } = input
+      if (
+        typeof content !== 'string' ||
+        content.length === 0 ||
+        [...content].length > MSG_SEC_CHECK_MAX_CHARS ||
+        !validOpenid(input.openid)
+      ) {
+        throw new WechatInputInvalidError(refused)
+      }
+      return requestJson({
+        api,
+        path: '/wxa/msg_sec_check',
+        method: 'POST',
+        query: { access_token: accessToken },
+        body: { version: 2, openid: input.openid, scene: input.scene, content },
+        schema: MsgSecCheckBody,
+        // The content is user data: kept out of errors and logs like a secret.
+        secrets: [accessToken, content],
+        idempotent: true,
+        signal: opts?.signal,
+      })
+    },
+    async mediaCheckAsync(accessToken, input, opts) {
+      const api = 'mediaCheckAsync'
+      const refused = { api, errcode: null, attempts: 0 }
+      if (!SCENES.includes(input.scene)) throw new WechatSceneInvalidError(refused)
+      if (
+        !validOpenid(input.openid) ||
+        !validMediaUrl(input.mediaUrl) ||
+        !Object.hasOwn(MEDIA_TYPES, input.mediaType)
+      ) {
+        throw new WechatInputInvalidError(refused)
+      }
+      return requestJson({
+        api,
+        path: '/wxa/media_check_async',
+        method: 'POST',
+        query: { access_token: accessToken },
+        body: {
+          media_url: input.mediaUrl,
+          media_type: MEDIA_TYPES[input.mediaType],
+          version: 2,
+          openid: input.openid,
+          scene: input.scene,
+        },
+        schema: MediaCheckBody,
+        secrets: [accessToken, input.mediaUrl],
+        signal: opts?.signal,
+      })
     },
   }
 }

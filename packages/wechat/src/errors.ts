@@ -37,6 +37,12 @@ export const WECHAT_ERROR_KINDS = [
   'UNEXPECTED',
   /** An answer that is not the documented shape. */
   'MALFORMED_RESPONSE',
+  /** 61010: the openid has not visited the app in the last 2 hours (content security). */
+  'USER_INACTIVE',
+  /** 40129: the scene value is not one WeChat knows (or refused before sending). */
+  'SCENE_INVALID',
+  /** Refused before sending: the input breaks WeChat's documented limits (too long, empty…). */
+  'INPUT_INVALID',
 ] as const
 export type WechatErrorKind = (typeof WECHAT_ERROR_KINDS)[number]
 
@@ -149,6 +155,22 @@ export class WechatMalformedResponseError extends family(
   'WeChat answered with a malformed response',
 ) {}
 
+export class WechatUserInactiveError extends family(
+  'USER_INACTIVE',
+  'WechatUserInactiveError',
+  'the user has not visited the app in the last 2 hours',
+) {}
+export class WechatSceneInvalidError extends family(
+  'SCENE_INVALID',
+  'WechatSceneInvalidError',
+  'the scene is invalid',
+) {}
+export class WechatInputInvalidError extends family(
+  'INPUT_INVALID',
+  'WechatInputInvalidError',
+  "the input breaks WeChat's limits",
+) {}
+
 /** Timeout, network failure or non-200: `reason` says which, in fixed words. */
 export class WechatUnavailableError extends WechatApiError {
   override name = 'WechatUnavailableError'
@@ -196,6 +218,8 @@ export function errorForErrcode(details: WechatErrorDetails & { errcode: number 
   if (errcode === -1) return new WechatBusyError(details)
   if (errcode === 40003) return new WechatOpenidMismatchError(details)
   if (errcode === 1400001 || errcode === 45009) return new WechatQuotaExhaustedError(details)
+  if (errcode === 61010) return new WechatUserInactiveError(details)
+  if (errcode === 40129) return new WechatSceneInvalidError(details)
   if (CREDENTIALS.has(errcode)) return new WechatCredentialsError(details)
   if (ACCESS_TOKEN.has(errcode)) return new WechatAccessTokenError(details)
   return new WechatUnexpectedError(details)

@@ -431,3 +431,158 @@ describe('no secret leaves through an error or a log line', () => {
     }
   })
 })
+
+const CONTENT = 'some user text that is private 0123456789'
+const checkOk = (suggest = 'pass', label = 100) => ({
+  body: {
+    errcode: 0,
+    errmsg: 'ok',
+    result: { suggest, label },
+    detail: [{ strategy: 'content_model', errcode: 0, suggest, label, prob: 90 }],
+    trace_id: '60ae120f-371d5872-7941a05b',
+  },
+})
+const checkInput = { openid: 'o-alice', scene: 2 as const, content: CONTENT }
+
+describe('msgSecCheck', () => {
+  it('POSTs /wxa/msg_sec_check with the token in the query and the v2 body', async () => {
+    const { fetch, calls } = fakeFetch(checkOk('risky', 20001))
+    expect(await client(fetch).msgSecCheck(TOKEN, checkInput)).toEqual({
+      suggest: 'risky',
+      label: 20001,
+      traceId: '60ae120f-371d5872-7941a05b',
+    })
+    const [{ url, method, body }] = calls as [{ url: URL; method: string; body: unknown }]
+    expect(method).toBe('POST')
+    expect(url.pathname).toBe('/base/wxa/msg_sec_check')
+    expect(Object.fromEntries(url.searchParams)).toEqual({ access_token: TOKEN })
+    expect(body).toEqual({ version: 2, openid: 'o-alice', scene: 2, content: CONTENT })
+  })
+
+  it('retries -1 and a timeout (idempotent)', async () => {
+    const { fetch, calls } = fakeFetch(err(-1), 'hang', checkOk('review', 20012))
+    const result = await client(fetch, { timeoutMs: 50 }).msgSecCheck(TOKEN, checkInput)
+    expect(result.suggest).toBe('review')
+    expect(calls).toHaveLength(3)
+  })
+
+  it.each([
+    [40001, 'ACCESS_TOKEN_INVALID'],
+    [40003, 'OPENID_MISMATCH'],
+    [61010, 'USER_INACTIVE'],
+    [40129, 'SCENE_INVALID'],
+    [45011, 'RATE_LIMITED'],
+    [45009, 'QUOTA_EXHAUSTED'],
+    [47001, 'UNEXPECTED'],
+  ] as const)('maps errcode %i to %s', async (errcode, kind) => {
+    const { fetch } = fakeFetch(err(errcode))
+    expect(await failure(client(fetch).msgSecCheck(TOKEN, checkInput))).toMatchObject({
+      kind,
+      errcode,
+      api: 'msgSecCheck',
+    })
+  })
+
+  it('refuses content over 2500 characters, empty content and bad scenes before sending', async () => {
+    const { fetch, calls } = fakeFetch(checkOk())
+    const c = client(fetch)
+    // 2500 characters outside the BMP are 5000 UTF-16 units: still allowed.
+    await c.msgSecCheck(TOKEN, { ...checkInput, content: '😀'.repeat(2500) })
+    expect(calls).toHaveLength(1)
+    for (const content of ['', 'x'.repeat(2501)]) {
+      expect(await failure(c.msgSecCheck(TOKEN, { ...checkInput, content }))).toMatchObject({
+        kind: 'INPUT_INVALID',
+        attempts: 0,
+        errcode: null,
+      })
+    }
+    for (const scene of [0, 5, 1.5]) {
+      const bad = { ...checkInput, scene: scene as 1 }
+      expect(await failure(c.msgSecCheck(TOKEN, bad))).toMatchObject({
+        kind: 'SCENE_INVALID',
+        attempts: 0,
+      })
+    }
+    expect(calls).toHaveLength(1)
+  })
+
+  it('refuses an answer without a verdict as malformed', async () => {
+    const { fetch } = fakeFetch({ body: { errcode: 0, errmsg: 'ok', trace_id: 't' } })
+    expect(await failure(client(fetch).msgSecCheck(TOKEN, checkInput))).toMatchObject({
+      kind: 'MALFORMED_RESPONSE',
+    })
+  })
+
+  it('keeps the token and the content out of errors and logs', async () => {
+    const { logger, lines } = recordingLogger()
+    const { fetch } = fakeFetch(err(87014, `risky content ${CONTENT} token ${TOKEN}`))
+    const error = await failure(client(fetch, { logger }).msgSecCheck(TOKEN, checkInput))
+    const text = [JSON.stringify(error), inspect(error, { showHidden: true }), ...lines].join('\n')
+    expect(text).not.toContain(CONTENT)
+    expect(text).not.toContain(TOKEN)
+    expect(error.errmsg).toContain('[redacted]')
+  })
+})
+
+describe('mediaCheckAsync', () => {
+  const media = {
+    openid: 'o-alice',
+    scene: 1 as const,
+    mediaUrl: 'https://cdn.example.com/a.png?sign=secret-signature-123',
+    mediaType: 'image' as const,
+  }
+
+  it('POSTs /wxa/media_check_async with the v2 body and returns the trace id', async () => {
+    const { fetch, calls } = fakeFetch({ body: { errcode: 0, errmsg: 'ok', trace_id: 'tr-1' } })
+    expect(await client(fetch).mediaCheckAsync(TOKEN, media)).toEqual({ traceId: 'tr-1' })
+    const [{ url, body }] = calls as [{ url: URL; method: string; body?: unknown }]
+    expect(url.pathname).toBe('/base/wxa/media_check_async')
+    expect(url.searchParams.get('access_token')).toBe(TOKEN)
+    expect(body).toEqual({
+      media_url: media.mediaUrl,
+      media_type: 2,
+      version: 2,
+      openid: 'o-alice',
+      scene: 1,
+    })
+    const audio = fakeFetch({ body: { errcode: 0, errmsg: 'ok', trace_id: 'tr-2' } })
+    await client(audio.fetch).mediaCheckAsync(TOKEN, { ...media, mediaType: 'audio' })
+    expect(audio.calls[0]?.body).toMatchObject({ media_type: 1 })
+  })
+
+  it('retries -1 but not a timeout (a second check would push a second verdict)', async () => {
+    const busy = fakeFetch(err(-1), { body: { errcode: 0, errmsg: 'ok', trace_id: 'tr' } })
+    await client(busy.fetch).mediaCheckAsync(TOKEN, media)
+    expect(busy.calls).toHaveLength(2)
+    const slow = fakeFetch('hang')
+    const error = await failure(client(slow.fetch, { timeoutMs: 50 }).mediaCheckAsync(TOKEN, media))
+    expect(error).toMatchObject({ kind: 'UNAVAILABLE', reason: 'timeout' })
+    expect(slow.calls).toHaveLength(1)
+  })
+
+  it('refuses a bad URL, media type or scene before sending', async () => {
+    const { fetch, calls } = fakeFetch({ body: { errcode: 0, errmsg: 'ok', trace_id: 'tr' } })
+    const c = client(fetch)
+    for (const bad of [
+      { ...media, mediaUrl: 'ftp://x/y.png' },
+      { ...media, mediaUrl: 'not a url' },
+      { ...media, mediaType: 'video' as 'image' },
+      { ...media, openid: '' },
+    ]) {
+      expect(await failure(c.mediaCheckAsync(TOKEN, bad))).toMatchObject({
+        kind: 'INPUT_INVALID',
+        attempts: 0,
+      })
+    }
+    expect(await failure(c.mediaCheckAsync(TOKEN, { ...media, scene: 9 as 1 }))).toMatchObject({
+      kind: 'SCENE_INVALID',
+    })
+    expect(calls).toHaveLength(0)
+  })
+
+  it('keeps a signed media URL out of errors', async () => {
+    const { fetch } = fakeFetch(err(40003, `bad ${media.mediaUrl}`))
+    const error = await failure(client(fetch).mediaCheckAsync(TOKEN, media))
+    expect(JSON.stringify(error)).not.toContain('secret-signature-123')
+  })
+})

@@ -120,6 +120,29 @@ describe('pnpm dev', () => {
       body: JSON.stringify({ code }),
     })
     expect(login.status).toBe(200)
+    // Content checks are wired: an uploaded avatar's verdict is pushed to the
+    // server in safe mode and accepted.
+    const { token } = ((await login.json()) as { result: { data: { token: string } } }).result.data
+    const form = new FormData()
+    const png = Buffer.concat([Buffer.from('89504e470d0a1a0a', 'hex'), Buffer.alloc(32, 9)])
+    form.append('file', new Blob([png], { type: 'image/png' }), 'a.png')
+    const upload = await fetch(`${server}/uploads/avatar`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}` },
+      body: form,
+    })
+    expect(upload.status).toBe(201)
+    await expect
+      .poll(
+        async () => {
+          const { pushes } = (await (await fetch(`${sim}/sim/pushes`)).json()) as {
+            pushes: { mode: string; delivered: boolean }[]
+          }
+          return pushes.map((p) => `${p.mode}:${p.delivered}`)
+        },
+        { timeout: 10_000, interval: 200 },
+      )
+      .toEqual(['safe:true'])
     // The server lets the H5 preview's origin call it.
     const preflight = await fetch(`${server}/trpc/user.me`, {
       method: 'OPTIONS',

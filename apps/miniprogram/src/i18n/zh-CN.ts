@@ -137,6 +137,14 @@ export const zhCN = {
     UPLOAD_UNSUPPORTED_TYPE: '仅支持 PNG、JPEG、GIF、WebP 格式的图片，请换一张',
     UPLOAD_STORAGE_UNAVAILABLE: '图片存储暂时不可用，请稍后重试',
     UPLOAD_FAILED: '头像上传失败，请检查网络后重试',
+    // Content security
+    CONTENT_RISKY: '内容含有违规信息，未能保存，请修改后重试',
+    // WeChat message push (server to WeChat; the app never shows these)
+    PUSH_SIGNATURE_INVALID: '消息推送签名无效',
+    PUSH_TIMESTAMP_STALE: '消息推送时间戳已过期',
+    PUSH_MESSAGE_INVALID: '消息推送内容无法解析',
+    PUSH_TRACE_UNKNOWN: '消息推送的检测任务不存在，请稍后重试',
+    PUSH_NOT_CONFIGURED: '服务器未配置消息推送',
     // Any request
     INVALID_INPUT: '填写的内容有误，请检查后重试',
     HEADER_REPEATED: '请求格式有误，请重启小程序后重试',

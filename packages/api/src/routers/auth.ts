@@ -1,6 +1,12 @@
 import { z } from 'zod'
 import { ReasonedError } from '../errors'
-import { limitLogins, loginIdentity, openSession, upsertUser } from '../services/login'
+import {
+  limitLogins,
+  loginIdentity,
+  openSession,
+  upsertUser,
+  userLoginLimit,
+} from '../services/login'
 import { requireApp } from '../services/wechat-apps'
 import { toStorableText } from '../text'
 import { protectedProcedure, publicProcedure, router } from '../trpc'
@@ -49,7 +55,7 @@ export const authRouter = router({
     const identity = await loginIdentity(ctx, app, input.code, cloud)
     await limitLogins(
       ctx,
-      `user:${app.appid}:${identity.openid}`,
+      userLoginLimit(app.appid, identity.openid),
       limits.perUserPerMinute,
       'for this WeChat user',
     )

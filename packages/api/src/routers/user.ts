@@ -1,5 +1,8 @@
 import { z } from 'zod'
+import { ReasonedError } from '../errors'
+import { deleteAccount, exportUserData, UserExport } from '../services/account'
 import { fetchPhoneNumber, storePhoneNumber } from '../services/phone'
+import { updateProfile } from '../services/profile'
 import { requireApp } from '../services/wechat-apps'
 import { isStorableText, NOT_STORABLE } from '../text'
 import { protectedProcedure, router } from '../trpc'
@@ -33,17 +36,7 @@ export const userRouter = router({
 
   updateProfile: protectedProcedure
     .input(z.object({ nickname: nickname.optional(), avatarUrl: avatarUrl.optional() }).strict())
-    .mutation(async ({ ctx, input }) => {
-      const user = await ctx.services.db.prisma.user.update({
-        where: { id: ctx.session.userId },
-        data: {
-          ...(input.nickname !== undefined ? { nickname: input.nickname } : {}),
-          ...(input.avatarUrl !== undefined ? { avatarUrl: input.avatarUrl } : {}),
-        },
-      })
-      await ctx.services.sessions.forgetUser(user.id)
-      return publicUser(user)
-    }),
+    .mutation(async ({ ctx, input }) => publicUser(await updateProfile(ctx, input))),
 
   /** Binds the phone number behind a getPhoneNumber button's code; answers it masked. */
   bindPhone: protectedProcedure
@@ -56,4 +49,25 @@ export const userRouter = router({
       ctx.log.info({ userId: ctx.user.id, appid: app.appid }, 'phone number bound')
       return { phoneNumber: maskPhone(phone.purePhoneNumber), countryCode: phone.countryCode }
     }),
+
+  /**
+   * Everything the server holds on the caller, as JSON (their full phone
+   * number included: it is theirs), without any secret.
+   */
+  exportData: protectedProcedure.output(UserExport).query(async ({ ctx }) => {
+    const data = await exportUserData(ctx.services.db.prisma, ctx.user.id, {
+      currentSessionId: ctx.session.id,
+    })
+    if (!data) throw new ReasonedError('TOKEN_INVALID')
+    return data
+  }),
+
+  /**
+   * Deletes the caller's account and all its data (see services/account.ts);
+   * every token of theirs is refused afterwards, on every instance.
+   */
+  deleteAccount: protectedProcedure.mutation(async ({ ctx }) => {
+    await deleteAccount(ctx, ctx.user)
+    return { deleted: true as const }
+  }),
 })

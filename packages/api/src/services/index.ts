@@ -8,6 +8,7 @@ import {
   type SessionChangeChannel,
   type SessionPolicy,
 } from '@wxapp/session/server'
+import type { ObjectStore } from '@wxapp/storage'
 import { createAccessTokenProvider, createWechatClient, type WechatLogger } from '@wxapp/wechat'
 import type { ApiLogger, ApiServices, LoginLimits } from '../context'
 import { createAccessTokenCache } from './access-token-cache'
@@ -34,6 +35,8 @@ export interface ApiServicesOptions {
   /** How the instances' session caches hear of each other's revocations (none: only ttl bounds them). */
   sessionChanges?: SessionChangeChannel
   loginLimits: LoginLimits
+  /** The object store of users' uploads. */
+  files: ObjectStore
   /** The clock of sessions and rate limits (tests move it). */
   now?: () => Date
 }
@@ -84,5 +87,6 @@ export function createApiServices(opts: ApiServicesOptions): ApiServices {
     apps: createWechatApps(defaultApp.appid, apps),
     rateLimiter: createRateLimiter({ prisma: db.prisma, now: opts.now }),
     loginLimits: opts.loginLimits,
+    files: opts.files,
   }
 }

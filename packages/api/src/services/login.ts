@@ -14,6 +14,12 @@ import type { WechatApp } from './wechat-apps'
 
 const MINUTE = 60_000
 
+/** The rate limiter's key of a login limit (`key`: what it counts, see below). */
+export const loginLimitKey = (key: string) => `login:${key}`
+
+/** What the per-user login limit counts: one WeChat user of one app (a deleted account's row goes with it). */
+export const userLoginLimit = (appid: string, openid: string) => `user:${appid}:${openid}`
+
 /** Counts one login against a per-minute limit (0: none); refuses beyond it. */
 export async function limitLogins(
   ctx: Context,
@@ -22,7 +28,7 @@ export async function limitLogins(
   who: string,
 ): Promise<void> {
   if (perMinute === 0) return
-  const result = await ctx.services.rateLimiter.hit(`login:${key}`, perMinute, MINUTE)
+  const result = await ctx.services.rateLimiter.hit(loginLimitKey(key), perMinute, MINUTE)
   if (result.allowed) return
   ctx.log.warn({ limit: who, count: result.count }, 'login rate limit reached')
   throw new ReasonedError('LOGIN_RATE_LIMITED', {

@@ -1,13 +1,25 @@
 /**
  * The API in process, as tRPC's next-prisma-starter tests it: procedures
  * called through `createCaller` over a context of real parts. An embedded
- * PostgreSQL (PGlite) in memory, migrated; the services the server builds
+ * PostgreSQL (PGlite) in memory, migrated (or a fresh database on the
+ * PostgreSQL server of TEST_DATABASE_URL); the services the server builds
  * (createApiServices); the WeChat simulator on a loopback port, its control
  * client minting codes as a phone would. Log lines are kept for assertions.
  */
+import { mkdtemp, rm } from 'node:fs/promises'
 import type { AddressInfo } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { TRPCError } from '@trpc/server'
-import { applyMigrations, type Database, openDatabase } from '@wxapp/db'
+import {
+  applyMigrations,
+  type Database,
+  type NotificationChannel,
+  openDatabase,
+  openNotificationChannel,
+} from '@wxapp/db'
+import { createTestPostgres, type TestPostgres } from '@wxapp/db/testing'
+import { createLocalStore, type ObjectStore } from '@wxapp/storage'
 import { createSimServer, SIM_DEV_APPID, SIM_DEV_SECRET, SimState } from '@wxapp/wechat-sim'
 import { createSimControl, type SimControl } from '@wxapp/wechat-sim/client'
 import { pino } from 'pino'
@@ -34,6 +46,8 @@ export interface LogLine {
 
 export interface TestApi {
   services: ApiServices
+  /** The services' logger (its lines land in `logs`). */
+  logger: pino.Logger
   db: Database
   sim: SimControl
   /** Every log line the services and procedures wrote, as JSON objects. */
@@ -46,13 +60,13 @@ export interface TestApi {
    * the Cloud Hosting identity only with `cloudHosting` (WECHAT_CLOUD_HOSTING),
    * and their x-wx-appid names the app when `appid` is not given.
    */
-  caller(request?: {
-    token?: string | null
-    appid?: string | null
-    clientIp?: string
-    headers?: RequestHeaders
-    cloudHosting?: boolean
-  }): Caller
+  caller(request?: CallerRequest): Caller
+  /**
+   * A caller on a second instance (`peer: true`): its own services and session
+   * cache over the same database, told of the first one's session changes as
+   * the server's instances are (LISTEN/NOTIFY on PostgreSQL).
+   */
+  peer(request?: CallerRequest): Caller
   /** Logs simulated WeChat user `user` in to `appid`: the token and the public user. */
   login(user: string, opts?: { appid?: string; clientIp?: string }): Promise<LoggedIn>
   /** The session_key WeChat issued to `user` (learned as the phone's WeChat would). */
@@ -60,6 +74,14 @@ export interface TestApi {
   /** WeChat's current access token of the app; `force` revokes it and makes a new one. */
   stableToken(opts?: { appid?: string; force?: boolean }): Promise<string>
   close(): Promise<void>
+}
+
+export interface CallerRequest {
+  token?: string | null
+  appid?: string | null
+  clientIp?: string
+  headers?: RequestHeaders
+  cloudHosting?: boolean
 }
 
 export interface LoggedIn {
@@ -75,6 +97,12 @@ export async function createTestApi(
     sessionPolicy?: ApiServicesOptions['sessionPolicy']
     sessionCache?: ApiServicesOptions['sessionCache']
     now?: () => Date
+    /** Default PGlite in memory. */
+    database?: 'pglite' | 'postgres'
+    /** A second instance for `peer()`. */
+    peer?: boolean
+    /** The upload store (default: a local folder of its own, removed at close). */
+    files?: ObjectStore
   } = {},
 ): Promise<TestApi> {
   const state = new SimState({ apps: [APP_A, APP_B], seed: 'api-router-tests' })
@@ -88,24 +116,50 @@ export async function createTestApi(
     { level: 'debug' },
     { write: (line: string) => void logs.push(JSON.parse(line) as LogLine) },
   )
-  const db = await openDatabase({ url: 'pglite:memory:' })
+  const filesDir = await mkdtemp(join(tmpdir(), 'wxapp-api-files-'))
+  // Both instances keep files in one place, as the server's share a bucket.
+  const files = opts.files ?? createLocalStore({ dir: filesDir })
+  let postgres: TestPostgres | undefined
+  const open = async () => {
+    if (opts.database !== 'postgres') return openDatabase({ url: 'pglite:memory:' })
+    postgres ??= await createTestPostgres()
+    return openDatabase({ url: postgres.url, poolSize: 4 })
+  }
+  const db = await open()
   await applyMigrations(db)
-  const services = createApiServices({
-    db,
-    dataKeys: [DATA_KEY],
-    logger,
-    wechat: { apps: [APP_A, APP_B], apiBase: simUrl, timeoutMs: 2000 },
-    sessionPolicy: opts.sessionPolicy,
-    sessionCache: opts.sessionCache,
-    loginLimits: opts.loginLimits ?? { perIpPerMinute: 0, perUserPerMinute: 0 },
-    now: opts.now,
-  })
+  // PGlite is one process's database: the peer shares it (and its channel).
+  const peerDb = opts.peer ? (db.kind === 'pglite' ? db : await open()) : undefined
+  const channels: NotificationChannel[] = []
+  const changesOf = async (of: Database) => {
+    if (!opts.peer) return undefined
+    // PGlite's channel delivers to its own subscribers: one for both.
+    const shared = of.kind === 'pglite' ? channels[0] : undefined
+    if (shared) return shared
+    const channel = await openNotificationChannel(of, 'test_session_changes')
+    channels.push(channel)
+    return channel
+  }
+  const servicesOn = async (of: Database) =>
+    createApiServices({
+      db: of,
+      dataKeys: [DATA_KEY],
+      logger,
+      wechat: { apps: [APP_A, APP_B], apiBase: simUrl, timeoutMs: 2000 },
+      sessionPolicy: opts.sessionPolicy,
+      sessionCache: opts.sessionCache,
+      sessionChanges: await changesOf(of),
+      loginLimits: opts.loginLimits ?? { perIpPerMinute: 0, perUserPerMinute: 0 },
+      now: opts.now,
+      files,
+    })
+  const services = await servicesOn(db)
+  const peerServices = peerDb ? await servicesOn(peerDb) : undefined
 
   const answers: string[] = []
   let requests = 0
-  const caller: TestApi['caller'] = (request = {}) => {
+  const callerOn = (on: ApiServices, request: CallerRequest = {}) => {
     const ctx: Context = {
-      services,
+      services: on,
       requestId: `test-${++requests}`,
       clientIp: request.clientIp ?? '127.0.0.1',
       token: request.token ?? null,
@@ -118,13 +172,20 @@ export async function createTestApi(
     })
   }
 
+  const caller: TestApi['caller'] = (request) => callerOn(services, request)
+
   return {
     services,
+    logger,
     db,
     sim,
     logs,
     answers,
     caller,
+    peer(request) {
+      if (!peerServices) throw new Error('createTestApi({ peer: true }) for a peer')
+      return callerOn(peerServices, request)
+    },
     async login(user, { appid = APP_A.appid, clientIp } = {}) {
       const code = await sim.login({ appid, user })
       const result = await caller({ clientIp }).auth.login({ code, appid })
@@ -166,7 +227,11 @@ export async function createTestApi(
       return body.session_key
     },
     async close() {
+      for (const channel of channels) await channel.close()
+      if (peerDb && peerDb !== db) await peerDb.close()
       await db.close()
+      await postgres?.drop()
+      await rm(filesDir, { recursive: true, force: true })
       simServer.closeAllConnections()
       await new Promise<void>((resolve) => simServer.close(() => resolve()))
     },

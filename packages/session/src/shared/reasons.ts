@@ -110,6 +110,26 @@ export const UPLOAD_ERRORS = {
   UPLOAD_FAILED: { code: null, status: null, retryable: true },
 } as const satisfies Table
 
+/** What WeChat's content security refuses (nicknames, avatars). */
+export const CONTENT_ERRORS = {
+  /** WeChat's msg_sec_check or media_check_async found the content risky: nothing was stored. */
+  CONTENT_RISKY: { code: 'UNPROCESSABLE_CONTENT', status: 422, retryable: false },
+} as const satisfies Table
+
+/** What `/wechat/push` answers WeChat (or anyone posing as it) with. */
+export const PUSH_ERRORS = {
+  /** signature or msg_signature does not match the app's Token, or safe mode was required. */
+  PUSH_SIGNATURE_INVALID: { code: 'UNAUTHORIZED', status: 401, retryable: false },
+  /** timestamp is more than 5 minutes from the server's clock: a replay, or a wrong clock. */
+  PUSH_TIMESTAMP_STALE: { code: 'UNAUTHORIZED', status: 401, retryable: false },
+  /** Signed, but not a message: no JSON object, or it does not decrypt with the EncodingAESKey. */
+  PUSH_MESSAGE_INVALID: { code: 'BAD_REQUEST', status: 400, retryable: false },
+  /** The verdict names a check this server does not know (yet): WeChat should retry. */
+  PUSH_TRACE_UNKNOWN: { code: 'SERVICE_UNAVAILABLE', status: 503, retryable: true },
+  /** No message-push Token is configured: the endpoint is off. */
+  PUSH_NOT_CONFIGURED: { code: 'NOT_FOUND', status: 404, retryable: false },
+} as const satisfies Table
+
 /** Failures of any request: its shape, its transport, or the server's condition. */
 export const REQUEST_ERRORS = {
   /** Input failed validation; `error.data.fieldErrors` names the fields. */
@@ -148,6 +168,8 @@ export const REASONS = {
   ...PHONE_ERRORS,
   ...DATA_ERRORS,
   ...UPLOAD_ERRORS,
+  ...CONTENT_ERRORS,
+  ...PUSH_ERRORS,
   ...REQUEST_ERRORS,
 } as const satisfies Table
 
@@ -161,6 +183,8 @@ export type LoginReason = keyof typeof LOGIN_ERRORS
 export type ClientLoginReason = keyof typeof CLIENT_LOGIN_ERRORS
 export type PhoneReason = keyof typeof PHONE_ERRORS
 export type DataReason = keyof typeof DATA_ERRORS
+export type ContentReason = keyof typeof CONTENT_ERRORS
+export type PushReason = keyof typeof PUSH_ERRORS
 export type UploadReason = Exclude<keyof typeof UPLOAD_ERRORS, 'UPLOAD_FAILED'>
 
 // The one cast: Object.keys types its result as string[].

@@ -1,0 +1,79 @@
+import type { User } from '@wxapp/db'
+import type { Context } from '../context'
+import {
+  type CheckedUser,
+  checkNickname,
+  nicknameRecord,
+  refuseRiskyAvatar,
+  submitAvatarCheck,
+} from './content-check'
+import { requireApp, type WechatApp } from './wechat-apps'
+
+export interface ProfileChange {
+  nickname?: string | undefined
+  avatarUrl?: string | undefined
+}
+
+/**
+ * Changes the nickname and/or avatar, each through WeChat's content security
+ * (see content-check.ts for what each verdict does): a risky nickname throws
+ * CONTENT_RISKY before anything is written; the rest is written in one
+ * transaction with its check record.
+ */
+export async function updateProfile(
+  ctx: Context & { user: User },
+  change: ProfileChange,
+): Promise<User> {
+  const { prisma } = ctx.services.db
+  const user = ctx.user
+  // The session's app may have left the configuration since it logged in.
+  const app = requireApp(ctx, user.appid)
+  const now = new Date()
+  const nickname = change.nickname !== user.nickname ? change.nickname : undefined
+  const record =
+    nickname === undefined
+      ? null
+      : nicknameRecord(user, nickname, await checkNickname(app, ctx.log, user, nickname), now)
+  const avatarUrl = change.avatarUrl !== user.avatarUrl ? change.avatarUrl : undefined
+  const submitAvatar = avatarUrl !== undefined && (await avatarNeedsCheck(ctx, user, avatarUrl))
+  const updated = await prisma.$transaction(async (tx) => {
+    const row = await tx.user.update({
+      where: { id: user.id },
+      data: {
+        ...(change.nickname !== undefined ? { nickname: change.nickname } : {}),
+        ...(change.avatarUrl !== undefined ? { avatarUrl: change.avatarUrl } : {}),
+      },
+    })
+    if (record) await tx.contentCheck.create({ data: record })
+    return row
+  })
+  await ctx.services.sessions.forgetUser(user.id)
+  if (submitAvatar) await submitExternalAvatar(ctx, app, user, avatarUrl)
+  return updated
+}
+
+/**
+ * Whether an avatar URL still has to go to WeChat: not for one of the user's
+ * uploads (checked when uploaded) nor for one checked before; a URL found
+ * risky before is refused.
+ */
+async function avatarNeedsCheck(ctx: Context, user: CheckedUser, url: string): Promise<boolean> {
+  const { prisma } = ctx.services.db
+  const earlier = await prisma.contentCheck.findFirst({
+    where: { userId: user.id, kind: 'avatar', content: url, status: { not: 'superseded' } },
+    orderBy: { createdAt: 'desc' },
+    select: { status: true },
+  })
+  if (earlier?.status === 'risky') refuseRiskyAvatar()
+  if (earlier) return false
+  const upload = await prisma.upload.findFirst({
+    where: { userId: user.id, url },
+    select: { id: true },
+  })
+  return upload === null
+}
+
+/** An avatar from elsewhere (any http(s) URL a client sends): WeChat downloads and checks it. */
+function submitExternalAvatar(ctx: Context, app: WechatApp, user: CheckedUser, url: string) {
+  return submitAvatarCheck(ctx.services, app, ctx.log, user, { key: null, url })
+}
