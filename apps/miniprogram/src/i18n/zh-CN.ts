@@ -55,6 +55,15 @@ export const zhCN = {
     binding: '绑定中…',
     phoneBound: '手机号已绑定',
     phoneCancelled: '你已取消授权手机号',
+    deleteAccount: '注销账号',
+    deleteAccountHint: '删除你的账号和全部资料',
+    deletingAccount: '注销中…',
+    deleteAccountConfirmTitle: '注销账号？',
+    deleteAccountConfirm:
+      '注销后，你的账号、所有设备上的登录、绑定的手机号和头像都将被删除，且无法恢复。',
+    // WeChat allows at most 4 Chinese characters on a modal's buttons.
+    deleteAccountConfirmButton: '确认注销',
+    accountDeleted: '账号已注销',
   },
   /** The consent sheet WeChat's privacy authorization asks for (components/PrivacySheet). */
   privacy: {

@@ -458,3 +458,63 @@ describe('H5 preview: privacy authorization (the stand-in plays onNeedPrivacyAut
     expect(pageErrors).toEqual([])
   })
 })
+
+describe('H5 preview: account deletion (注销账号)', () => {
+  it('cancel leaves everything; confirm deletes the account: logged out, the next login is a new, empty user', async () => {
+    const USER = 'h5-delete'
+    const page = await openApp(USER, { privacyAgreed: true })
+    await homeReady(page)
+    await page.locator('#home-edit-profile').click()
+    const input = page.locator('#nickname-input input')
+    await input.waitFor({ state: 'visible' })
+    await input.fill('将被注销')
+    await page.locator('#profile-save').click()
+    await expect
+      .poll(() => text(page, '#home-nickname'), { timeout: STATE_TIMEOUT })
+      .toBe('将被注销')
+    // The same WeChat user on another device: its session goes with the account.
+    const other = await stack.loginAs(USER)
+    const before = await stack.client(other).user.me.query()
+    expect(before.nickname).toBe('将被注销')
+
+    const modal = page.locator('.taro-modal__foot', {
+      hasText: zhCN.profile.deleteAccountConfirmButton,
+    })
+    // Cancel: nothing happens.
+    await toastsGone(page)
+    await page.locator('#profile-delete-account').click()
+    await modal.waitFor({ state: 'visible' })
+    expect(await text(page, '.taro-modal__content')).toContain(zhCN.profile.deleteAccountConfirm)
+    await screenshot(page, 'h5-15-delete-account-confirm')
+    await modal.getByText(zhCN.common.cancel, { exact: true }).click()
+    await modal.waitFor({ state: 'hidden' })
+    expect(await input.inputValue()).toBe('将被注销')
+    expect((await stack.client(other).user.me.query()).id).toBe(before.id)
+
+    // Confirm: deleted, this device is logged out (no auth.logout: the token is refused).
+    await page.locator('#profile-delete-account').click()
+    await modal.waitFor({ state: 'visible' })
+    await modal.getByText(zhCN.profile.deleteAccountConfirmButton, { exact: true }).click()
+    await page.locator('#profile-logged-out').waitFor({ state: 'visible' })
+    expect(await page.locator('#delete-account-error').count()).toBe(0)
+    await switchTab(page, zhCN.tabs.home)
+    await page.locator('#home-logged-out').waitFor({ state: 'visible' })
+    await expect(stack.client(other).user.me.query()).rejects.toMatchObject({
+      data: { code: 'UNAUTHORIZED' },
+    })
+    await toastsGone(page)
+    await screenshot(page, 'h5-16-account-deleted')
+
+    // The next login of the same WeChat user: a new user, with an empty profile.
+    await page.locator('#home-login').click()
+    await homeReady(page)
+    expect(await text(page, '#home-nickname')).toBe(zhCN.common.defaultNickname)
+    await switchTab(page, zhCN.tabs.profile)
+    await expect.poll(() => input.inputValue(), { timeout: STATE_TIMEOUT }).toBe('')
+    const after = await stack.client(await stack.loginAs(USER)).user.me.query()
+    expect(after.id).not.toBe(before.id)
+    expect(after.nickname).toBeNull()
+    expect(after.avatarUrl).toBeNull()
+    expect(pageErrors).toEqual([])
+  })
+})

@@ -7,7 +7,7 @@ import { disabledProps } from '../../components/disabled'
 import { PrivacySheet } from '../../components/PrivacySheet'
 import { Spinner } from '../../components/StateViews'
 import { t } from '../../i18n'
-import { setUser, useAccount } from '../../lib/account'
+import { deleteAccount, setUser, useAccount } from '../../lib/account'
 import { describeError, fieldErrorsOf, nicknameMessage } from '../../lib/errors'
 import { h5PhoneCode } from '../../lib/platform'
 import { isPrivacyRefusal, requirePrivacy } from '../../lib/privacy'
@@ -261,6 +261,50 @@ function PhoneSection({ user }: { user: User }) {
   )
 }
 
+/** 注销账号: confirmed, then user.deleteAccount; the app is logged out afterwards. */
+function DeleteAccountSection() {
+  const [deleting, setDeleting] = useState(false)
+  const [error, setError] = useState<string | null>(null)
+
+  const confirmAndDelete = async () => {
+    const answer = await Taro.showModal({
+      title: t.profile.deleteAccountConfirmTitle,
+      content: t.profile.deleteAccountConfirm,
+      confirmText: t.profile.deleteAccountConfirmButton,
+      confirmColor: '#d7312a',
+      cancelText: t.common.cancel,
+    }).catch(() => null)
+    if (!answer?.confirm) return
+    setDeleting(true)
+    setError(null)
+    try {
+      await deleteAccount()
+      Taro.showToast({ title: t.profile.accountDeleted, icon: 'none' })
+    } catch (failure) {
+      setError(describeError(failure).message)
+      setDeleting(false)
+    }
+  }
+
+  return (
+    <View className="card profile-delete">
+      <Text className="profile-delete__hint">{t.profile.deleteAccountHint}</Text>
+      <Button
+        id="profile-delete-account"
+        {...disabledProps(deleting, 'btn btn--danger profile-delete__button')}
+        onClick={() => void confirmAndDelete()}
+      >
+        {deleting ? t.profile.deletingAccount : t.profile.deleteAccount}
+      </Button>
+      {error && (
+        <Text id="delete-account-error" className="field__error">
+          {error}
+        </Text>
+      )}
+    </View>
+  )
+}
+
 export default function Profile() {
   const account = useAccount()
   return (
@@ -271,6 +315,7 @@ export default function Profile() {
             <AvatarSection user={user} />
             <NicknameSection user={user} />
             <PhoneSection user={user} />
+            <DeleteAccountSection />
           </>
         )}
       </AccountGate>
