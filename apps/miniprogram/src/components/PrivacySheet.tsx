@@ -5,8 +5,10 @@
  * agreePrivacyAuthorization, whose id goes to resolve) and 不同意.
  *
  * Mounted by the pages that use privacy APIs (the profile page), not by the app: in a
- * mini-program the App component renders no view of its own, every page is its own
- * tree, so a sheet must sit in the page that is on screen.
+ * mini-program the App component renders no view of its own ("在入口组件不会渲染任何内容",
+ * https://nervjs.github.io/taro/docs/react-entry), every page is its own tree, so the
+ * sheet must sit in the page that is on screen. (The H5 dev panel can live in the app
+ * only because H5 renders it.)
  */
 import { Button, Text, View } from '@tarojs/components'
 import Taro from '@tarojs/taro'

@@ -451,10 +451,14 @@ describe('H5 preview: privacy authorization (the stand-in plays onNeedPrivacyAut
     expect(await text(page, '#dev-privacy-status')).toBe(devZhCN.privacyNotAgreed)
     await screenshot(page, 'h5-14-dev-panel-privacy-reset')
     await page.locator('#dev-panel-close').click()
-    await input.click()
+    // Asked again; agreeing goes on with the avatar picker (the agree tap is the browser's
+    // user activation that lets the file chooser open).
+    await page.locator('#profile-avatar').click()
     await sheet(page).waitFor({ state: 'visible' })
+    const chooserAfterAgree = page.waitForEvent('filechooser')
     await page.locator('#privacy-agree').click()
     await sheet(page).waitFor({ state: 'detached' })
+    await (await chooserAfterAgree).setFiles([])
     expect(pageErrors).toEqual([])
   })
 })
