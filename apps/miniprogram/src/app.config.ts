@@ -1,6 +1,11 @@
 import { t } from './i18n'
 
 export default defineAppConfig({
+  // WeChat's privacy authorization: chooseAvatar, <input type="nickname"> and
+  // getPhoneNumber ask through wx.onNeedPrivacyAuthorization, answered by our own sheet
+  // (lib/privacy.ts, components/PrivacySheet.tsx). On by default since 2023-09-15;
+  // stated here for older base libraries and for readers.
+  __usePrivacyCheck__: true,
   pages: ['pages/index/index', 'pages/profile/index', 'pages/sessions/index'],
   window: {
     backgroundTextStyle: 'dark',

@@ -1,6 +1,7 @@
 import { useLaunch } from '@tarojs/taro'
 import type { ComponentType, PropsWithChildren } from 'react'
 import { startAccount } from './lib/account'
+import { startPrivacy } from './lib/privacy'
 import './app.css'
 
 // The H5 preview's simulator panel, floating over every page. The require sits in an
@@ -11,6 +12,8 @@ const DevPanel: ComponentType | null =
 function App({ children }: PropsWithChildren) {
   // WeChat advises logging in at launch (onLaunch), not on every page show.
   useLaunch(() => {
+    // The one onNeedPrivacyAuthorization listener (only the last registered counts).
+    startPrivacy()
     void startAccount()
   })
   if (DevPanel) {

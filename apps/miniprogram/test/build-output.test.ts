@@ -139,6 +139,19 @@ describe('weapp production build (dist/)', () => {
     }
   })
 
+  it("turns on WeChat's privacy check in app.json (__usePrivacyCheck__)", () => {
+    const appJson = JSON.parse(readFileSync(path.join(weappDir, 'app.json'), 'utf8')) as Record<
+      string,
+      unknown
+    >
+    expect(appJson.__usePrivacyCheck__).toBe(true)
+  })
+
+  it("binds the agree button's agreeprivacyauthorization event in the templates", () => {
+    const base = readFileSync(path.join(weappDir, 'base.wxml'), 'utf8')
+    expect(base).toMatch(/bindagreeprivacyauthorization="eh"/i)
+  })
+
   it('has a tab bar for the three pages, with its icons copied', () => {
     const appJson = JSON.parse(readFileSync(path.join(weappDir, 'app.json'), 'utf8')) as {
       tabBar?: { list?: Array<{ pagePath: string; iconPath?: string; selectedIconPath?: string }> }

@@ -9,6 +9,7 @@ import { useState } from 'react'
 import { disabledProps } from '../components/disabled'
 import { devZhCN as d } from '../i18n/dev.zh-CN'
 import { logout, startAccount, useAccount } from '../lib/account'
+import { hasPrivacyConsent, resetPrivacyConsent } from './privacy'
 import {
   expireWechatSession,
   isValidPhone,
@@ -48,11 +49,13 @@ export function DevPanel() {
   const [phone, setPhone] = useState(simPhone)
   const [busy, setBusy] = useState(false)
   const [expired, setExpired] = useState(false)
+  const [privacyAgreed, setPrivacyAgreed] = useState(hasPrivacyConsent)
   const [notice, setNotice] = useState<Notice | null>(null)
 
   const show = () => {
     setUserName(simUser())
     setPhone(simPhone())
+    setPrivacyAgreed(hasPrivacyConsent())
     setNotice(null)
     setOpen(true)
   }
@@ -69,6 +72,7 @@ export function DevPanel() {
       await logout()
       setSimUser(name)
       setUserName(name)
+      setPrivacyAgreed(hasPrivacyConsent())
       setDraft('')
       setExpired(false)
       await startAccount()
@@ -90,6 +94,13 @@ export function DevPanel() {
     } finally {
       setBusy(false)
     }
+  }
+
+  // The simulated user's privacy consent goes: the next avatar, nickname or phone asks.
+  const resetPrivacy = () => {
+    resetPrivacyConsent()
+    setPrivacyAgreed(false)
+    setNotice({ kind: 'ok', text: d.privacyReset })
   }
 
   const savePhone = (value: string) => {
@@ -192,6 +203,21 @@ export function DevPanel() {
               onInput={(event) => setPhone(event.detail.value)}
               onBlur={(event) => savePhone(event.detail.value)}
             />
+
+            <Text className="dev-section">{d.privacySection}</Text>
+            <Text className="dev-hint">{d.privacyHint}</Text>
+            <View className="dev-inline">
+              <Text id="dev-privacy-status" className="dev-row__value dev-inline__grow">
+                {privacyAgreed ? d.privacyAgreed : d.privacyNotAgreed}
+              </Text>
+              <Button
+                id="dev-reset-privacy"
+                {...disabledProps(!privacyAgreed, 'dev-btn')}
+                onClick={resetPrivacy}
+              >
+                {d.resetPrivacy}
+              </Button>
+            </View>
 
             {notice && (
               <Text id="dev-notice" className={`dev-notice dev-notice--${notice.kind}`}>

@@ -34,7 +34,7 @@ interface BrowserStorage {
   removeItem(key: string): void
 }
 const memory = new Map<string, string>()
-function storage(): BrowserStorage {
+export function storage(): BrowserStorage {
   try {
     const local = (globalThis as { localStorage?: BrowserStorage }).localStorage
     if (local) return local

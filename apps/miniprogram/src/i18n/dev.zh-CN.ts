@@ -29,6 +29,16 @@ export const devZhCN = {
   phonePlaceholder: '模拟手机号（可选）',
   phoneInvalid: '手机号需为 5–15 位数字',
   phoneSaved: '已保存模拟手机号',
+  privacySection: '隐私授权',
+  privacyHint:
+    '头像、昵称和手机号在用户同意隐私保护指引后才能使用。同意记录按模拟用户和 AppID 保存在本浏览器。',
+  privacyAgreed: '已同意',
+  privacyNotAgreed: '未同意',
+  resetPrivacy: '重置隐私授权',
+  privacyReset: '已重置隐私授权，下次设置头像、昵称或手机号时会再次询问',
+  privacyContractName: '《小程序起步用户隐私保护指引（模拟）》',
+  privacyContractStandIn:
+    'H5 预览中没有微信的隐私保护指引页面。在小程序中，这里打开在微信公众平台「用户隐私保护指引」中填写的内容。',
   simFailed: '模拟器没有响应，请确认它已启动',
   simAddress: '模拟器',
   appid: 'AppID',

@@ -55,6 +55,27 @@ export const zhCN = {
     binding: '绑定中…',
     phoneBound: '手机号已绑定',
     phoneCancelled: '你已取消授权手机号',
+    deleteAccount: '注销账号',
+    deleteAccountHint: '删除你的账号和全部资料',
+    deletingAccount: '注销中…',
+    deleteAccountConfirmTitle: '注销账号？',
+    deleteAccountConfirm:
+      '注销后，你的账号、所有设备上的登录、绑定的手机号和头像都将被删除，且无法恢复。',
+    // WeChat allows at most 4 Chinese characters on a modal's buttons.
+    deleteAccountConfirmButton: '确认注销',
+    accountDeleted: '账号已注销',
+  },
+  /** The consent sheet WeChat's privacy authorization asks for (components/PrivacySheet). */
+  privacy: {
+    title: '用户隐私保护提示',
+    intro: '设置头像、昵称或绑定手机号前，请阅读并同意',
+    /** When WeChat does not name the guide. */
+    contractFallback: '《用户隐私保护指引》',
+    outro: '。我们只将这些信息用于你的个人资料。不同意不影响使用其他功能。',
+    agree: '同意',
+    disagree: '不同意',
+    declined: '未同意隐私保护指引，本次操作未进行',
+    contractFailed: '暂时无法打开隐私保护指引，请稍后再试',
   },
   sessions: {
     navigationTitle: '登录设备',

@@ -100,3 +100,15 @@ export async function logoutAll(): Promise<number> {
   set({ status: 'logged-out', user: null, error: null })
   return revoked
 }
+
+/**
+ * Deletes the account on the server (user.deleteAccount: the user, sessions, phone
+ * number and avatar). The server then refuses this token, so no auth.logout: the app
+ * only forgets its session here. A later login of the same WeChat user is a new user.
+ * A failure rejects and leaves everything as it was.
+ */
+export async function deleteAccount(): Promise<void> {
+  await api.user.deleteAccount.mutate()
+  await session.logout()
+  set({ status: 'logged-out', user: null, error: null })
+}

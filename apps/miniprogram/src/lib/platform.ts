@@ -9,6 +9,7 @@
  */
 import Taro from '@tarojs/taro'
 import { type ClientInfo, taroLoginSource, type WechatLoginSource } from '@wxapp/session/client'
+import type { PrivacyApis } from './privacy'
 
 type SimModule = typeof import('../dev/sim')
 
@@ -36,6 +37,15 @@ export function loginSource(): WechatLoginSource {
 export function h5PhoneCode(): Promise<string> {
   if (process.env.TARO_ENV === 'h5') return simModule().phoneCode()
   return Promise.reject(new Error('Phone codes come from the getPhoneNumber button'))
+}
+
+/**
+ * WeChat's privacy APIs (those this WeChat has), or the H5 stand-in that plays them
+ * with a consent per simulated user (src/dev/privacy.ts).
+ */
+export function privacyApis(): PrivacyApis {
+  if (process.env.TARO_ENV === 'h5') return require('../dev/privacy').simPrivacyApis
+  return Taro
 }
 
 /** The server keeps at most 64 characters a field; 'unknown' is no information. */

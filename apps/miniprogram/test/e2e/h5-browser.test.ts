@@ -79,8 +79,9 @@ afterAll(() => cleanup.run())
 /**
  * A fresh browser (own storage) as simulated WeChat user `user`, phone-sized, with the
  * app loaded. After a failed test, what the page showed is saved as a screenshot.
+ * `privacyAgreed`: the user agreed to the privacy guide before (src/dev/privacy.ts's key).
  */
-async function openApp(user: string): Promise<Page> {
+async function openApp(user: string, options: { privacyAgreed?: boolean } = {}): Promise<Page> {
   const context = await browser.newContext({
     viewport: { width: 390, height: 844 },
     deviceScaleFactor: 2,
@@ -95,6 +96,12 @@ async function openApp(user: string): Promise<Page> {
   await context.addInitScript({
     content: `localStorage.getItem(${JSON.stringify(SIM_USER_KEY)}) || localStorage.setItem(${JSON.stringify(SIM_USER_KEY)}, ${JSON.stringify(user)})`,
   })
+  if (options.privacyAgreed) {
+    const key = `wxapp.dev.simPrivacy.${stack.appid}.${user}`
+    await context.addInitScript({
+      content: `localStorage.setItem(${JSON.stringify(key)}, 'agreed')`,
+    })
+  }
   const page = await context.newPage()
   page.on('pageerror', (error) => pageErrors.push(`${user}: ${error.message}`))
   openPages.set(user, page)
@@ -169,7 +176,8 @@ describe('H5 preview in Chromium, real API server and WeChat simulator', () => {
   })
 
   it('profile: nickname and avatar saved, kept after a reload that exchanges no new code', async () => {
-    const page = await openApp('h5-profile')
+    // Agreed to the privacy guide earlier (the privacy flow has its own tests below).
+    const page = await openApp('h5-profile', { privacyAgreed: true })
     await homeReady(page)
     const codes = await stack.codesExchanged()
 
@@ -286,7 +294,7 @@ describe('H5 preview in Chromium, real API server and WeChat simulator', () => {
   })
 
   it("nickname of 65 characters: the server's verdict is shown next to the field", async () => {
-    const page = await openApp('h5-invalid')
+    const page = await openApp('h5-invalid', { privacyAgreed: true })
     await homeReady(page)
     await page.locator('#home-edit-profile').click()
     const input = page.locator('#nickname-input input')
@@ -311,6 +319,206 @@ describe('H5 preview in Chromium, real API server and WeChat simulator', () => {
     await expect
       .poll(() => text(page, '#home-nickname'), { timeout: STATE_TIMEOUT })
       .toBe('长'.repeat(64))
+    expect(pageErrors).toEqual([])
+  })
+})
+
+describe('H5 preview: privacy authorization (the stand-in plays onNeedPrivacyAuthorization)', () => {
+  const sheet = (page: Page) => page.locator('#privacy-sheet')
+  /** Whether a toast with this title is on screen (Taro's toast box is fixed inside a
+   * zero-sized .taro__toast, so Playwright's visibility does not apply). */
+  const toastShown = (page: Page, title: string) =>
+    page.evaluate(`[...document.querySelectorAll('.taro__toast')].some(
+      (toast) => getComputedStyle(toast).display !== 'none' &&
+        toast.textContent.includes(${JSON.stringify(title)})
+    )`)
+
+  async function openProfile(page: Page): Promise<void> {
+    await homeReady(page)
+    await page.locator('#home-edit-profile').click()
+    await page.locator('#nickname-input input').waitFor({ state: 'visible' })
+  }
+
+  it('decline: the sheet names the guide, the avatar and phone actions do not happen, a toast explains, the next attempt asks again', async () => {
+    const page = await openApp('h5-privacy-decline')
+    await openProfile(page)
+    let choosers = 0
+    page.on('filechooser', () => choosers++)
+    expect(await sheet(page).count()).toBe(0)
+
+    await page.locator('#profile-avatar').click()
+    await sheet(page).waitFor({ state: 'visible' })
+    await expect.poll(() => text(page, '#privacy-contract')).toBe(devZhCN.privacyContractName)
+    expect(await text(page, '#privacy-sheet')).toContain(zhCN.privacy.title)
+    await screenshot(page, 'h5-12-privacy-sheet')
+
+    // The guide link opens the stand-in's page (WeChat's own page on a phone).
+    await page.locator('#privacy-contract').click()
+    const modal = page.locator('.taro-modal__foot', { hasText: devZhCN.close })
+    await modal.waitFor({ state: 'visible' })
+    await modal.getByText(devZhCN.close, { exact: true }).click()
+    await modal.waitFor({ state: 'hidden' })
+
+    await page.locator('#privacy-disagree').click()
+    await sheet(page).waitFor({ state: 'detached' })
+    await expect.poll(() => toastShown(page, zhCN.privacy.declined)).toBe(true)
+    await screenshot(page, 'h5-13-privacy-declined')
+    expect(choosers).toBe(0)
+    expect(await page.locator('#avatar-uploading').count()).toBe(0)
+
+    // Asked again on the next attempt, here the phone; declined again: nothing bound.
+    await page.locator('#bind-phone').click()
+    await sheet(page).waitFor({ state: 'visible' })
+    await page.locator('#privacy-disagree').click()
+    await sheet(page).waitFor({ state: 'detached' })
+    await new Promise((resolve) => setTimeout(resolve, 300))
+    expect(await text(page, '#profile-phone')).toBe(zhCN.profile.phoneUnbound)
+    expect(await page.locator('#phone-message').count()).toBe(0)
+
+    // The nickname field too: it does not keep the focus behind the sheet.
+    await page.locator('#nickname-input input').click()
+    await sheet(page).waitFor({ state: 'visible' })
+    await page.locator('#privacy-disagree').click()
+    await sheet(page).waitFor({ state: 'detached' })
+    expect(
+      await page.locator('#nickname-input input').evaluate((input) => {
+        const doc = (globalThis as unknown as { document: { activeElement: unknown } }).document
+        return doc.activeElement === input
+      }),
+    ).toBe(false)
+
+    // The rest of the app works.
+    await switchTab(page, zhCN.tabs.sessions)
+    await page.locator('#sessions-list').waitFor({ state: 'visible' })
+    await switchTab(page, zhCN.tabs.home)
+    expect(await text(page, '#home-nickname')).toBe(zhCN.common.defaultNickname)
+    expect(choosers).toBe(0)
+    expect(pageErrors).toEqual([])
+  })
+
+  it('agree: the nickname goes through; later the avatar and the phone ask no more, also after a reload; the dev panel resets the consent', async () => {
+    const page = await openApp('h5-privacy-agree')
+    await openProfile(page)
+    const input = page.locator('#nickname-input input')
+
+    await input.click()
+    await sheet(page).waitFor({ state: 'visible' })
+    await page.locator('#privacy-agree').click()
+    await sheet(page).waitFor({ state: 'detached' })
+    // As WeChat does, the field the user tapped gets its focus (keyboard) back.
+    await expect
+      .poll(() =>
+        input.evaluate((element) => {
+          const doc = (globalThis as unknown as { document: { activeElement: unknown } }).document
+          return doc.activeElement === element
+        }),
+      )
+      .toBe(true)
+    await input.fill('隐私已同意')
+    await page.locator('#profile-save').click()
+    await expect
+      .poll(() => text(page, '#home-nickname'), { timeout: STATE_TIMEOUT })
+      .toBe('隐私已同意')
+
+    // A later action: the file chooser opens at once, no second sheet.
+    const chooser = page.waitForEvent('filechooser')
+    await page.locator('#profile-avatar').click()
+    await (await chooser).setFiles({
+      name: 'avatar.png',
+      mimeType: 'image/png',
+      buffer: gradientPng(),
+    })
+    await expect
+      .poll(() => imageSrc(page, '#profile-avatar'), { timeout: STATE_TIMEOUT })
+      .toMatch(new RegExp(`^${stack.api.url}/uploads/avatars/`))
+    expect(await sheet(page).count()).toBe(0)
+
+    // Remembered for this simulated user after a reload: the phone binds without asking.
+    await page.reload()
+    await page.locator('#bind-phone').waitFor({ state: 'visible' })
+    await page.locator('#bind-phone').click()
+    await expect
+      .poll(() => text(page, '#phone-message'), { timeout: STATE_TIMEOUT })
+      .toBe(zhCN.profile.phoneBound)
+    expect(await sheet(page).count()).toBe(0)
+
+    // The dev panel shows the consent and resets it: the next action asks again.
+    await page.locator('#dev-panel-toggle').click()
+    await page.locator('#dev-panel').waitFor({ state: 'visible' })
+    expect(await text(page, '#dev-privacy-status')).toBe(devZhCN.privacyAgreed)
+    await page.locator('#dev-reset-privacy').click()
+    expect(await text(page, '#dev-notice')).toBe(devZhCN.privacyReset)
+    expect(await text(page, '#dev-privacy-status')).toBe(devZhCN.privacyNotAgreed)
+    await screenshot(page, 'h5-14-dev-panel-privacy-reset')
+    await page.locator('#dev-panel-close').click()
+    // Asked again; agreeing goes on with the avatar picker (the agree tap is the browser's
+    // user activation that lets the file chooser open).
+    await page.locator('#profile-avatar').click()
+    await sheet(page).waitFor({ state: 'visible' })
+    const chooserAfterAgree = page.waitForEvent('filechooser')
+    await page.locator('#privacy-agree').click()
+    await sheet(page).waitFor({ state: 'detached' })
+    await (await chooserAfterAgree).setFiles([])
+    expect(pageErrors).toEqual([])
+  })
+})
+
+describe('H5 preview: account deletion (注销账号)', () => {
+  it('cancel leaves everything; confirm deletes the account: logged out, the next login is a new, empty user', async () => {
+    const USER = 'h5-delete'
+    const page = await openApp(USER, { privacyAgreed: true })
+    await homeReady(page)
+    await page.locator('#home-edit-profile').click()
+    const input = page.locator('#nickname-input input')
+    await input.waitFor({ state: 'visible' })
+    await input.fill('将被注销')
+    await page.locator('#profile-save').click()
+    await expect
+      .poll(() => text(page, '#home-nickname'), { timeout: STATE_TIMEOUT })
+      .toBe('将被注销')
+    // The same WeChat user on another device: its session goes with the account.
+    const other = await stack.loginAs(USER)
+    const before = await stack.client(other).user.me.query()
+    expect(before.nickname).toBe('将被注销')
+
+    const modal = page.locator('.taro-modal__foot', {
+      hasText: zhCN.profile.deleteAccountConfirmButton,
+    })
+    // Cancel: nothing happens.
+    await toastsGone(page)
+    await page.locator('#profile-delete-account').click()
+    await modal.waitFor({ state: 'visible' })
+    expect(await text(page, '.taro-modal__content')).toContain(zhCN.profile.deleteAccountConfirm)
+    await screenshot(page, 'h5-15-delete-account-confirm')
+    await modal.getByText(zhCN.common.cancel, { exact: true }).click()
+    await modal.waitFor({ state: 'hidden' })
+    expect(await input.inputValue()).toBe('将被注销')
+    expect((await stack.client(other).user.me.query()).id).toBe(before.id)
+
+    // Confirm: deleted, this device is logged out (no auth.logout: the token is refused).
+    await page.locator('#profile-delete-account').click()
+    await modal.waitFor({ state: 'visible' })
+    await modal.getByText(zhCN.profile.deleteAccountConfirmButton, { exact: true }).click()
+    await page.locator('#profile-logged-out').waitFor({ state: 'visible' })
+    expect(await page.locator('#delete-account-error').count()).toBe(0)
+    await switchTab(page, zhCN.tabs.home)
+    await page.locator('#home-logged-out').waitFor({ state: 'visible' })
+    await expect(stack.client(other).user.me.query()).rejects.toMatchObject({
+      data: { code: 'UNAUTHORIZED' },
+    })
+    await toastsGone(page)
+    await screenshot(page, 'h5-16-account-deleted')
+
+    // The next login of the same WeChat user: a new user, with an empty profile.
+    await page.locator('#home-login').click()
+    await homeReady(page)
+    expect(await text(page, '#home-nickname')).toBe(zhCN.common.defaultNickname)
+    await switchTab(page, zhCN.tabs.profile)
+    await expect.poll(() => input.inputValue(), { timeout: STATE_TIMEOUT }).toBe('')
+    const after = await stack.client(await stack.loginAs(USER)).user.me.query()
+    expect(after.id).not.toBe(before.id)
+    expect(after.nickname).toBeNull()
+    expect(after.avatarUrl).toBeNull()
     expect(pageErrors).toEqual([])
   })
 })

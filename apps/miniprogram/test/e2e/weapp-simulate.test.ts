@@ -12,6 +12,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import { zhCN } from '../../src/i18n/zh-CN'
 import {
   disposeWeappSimulate,
+  FakePrivacy,
   launchWeapp,
   type RenderedPage,
   type WeappLaunch,
@@ -51,15 +52,19 @@ afterEach(() => {
 
 afterAll(() => cleanup.run())
 
-function launch(): WeappLaunch {
+function launch(
+  phone: { user: string; storage: Map<string, unknown>; privacy?: FakePrivacy } = {
+    user: USER,
+    storage,
+  },
+): WeappLaunch {
   return launchWeapp({
     distDir,
     builtApiUrl: BUILT_API_URL,
     apiUrl: stack.api.url,
     simUrl: stack.sim.url,
     appid: stack.appid,
-    user: USER,
-    storage,
+    ...phone,
   })
 }
 
@@ -132,5 +137,122 @@ describe('weapp build in miniprogram-simulate, real API server and WeChat simula
     expect(app.calls.checkSession).toBe(1)
     expect(app.calls.login).toBe(1)
     expect(trpcPaths(app)).toEqual(['auth.login'])
+  })
+})
+
+describe('weapp build: privacy authorization (onNeedPrivacyAuthorization and our sheet)', () => {
+  const PRIVACY_USER = 'weapp-privacy-user'
+  const CONTRACT = '《起步小程序用户隐私保护指引》'
+  const phone = {
+    user: PRIVACY_USER,
+    storage: new Map<string, unknown>(),
+    privacy: new FakePrivacy(CONTRACT),
+  }
+
+  /** Opens the profile page and waits until it shows the logged-in form. */
+  async function openProfile(app: WeappLaunch): Promise<RenderedPage> {
+    const profile = app.openPage('pages/profile/index')
+    pages.push(profile)
+    await vi.waitFor(
+      () => {
+        if (app.errors.length > 0) throw new Error(`app error: ${String(app.errors[0])}`)
+        expect(profile.byId('nickname-input')).not.toBeNull()
+      },
+      { timeout: RENDER_TIMEOUT, interval: 50 },
+    )
+    return profile
+  }
+
+  async function sheetShown(profile: RenderedPage): Promise<void> {
+    await vi.waitFor(
+      () => {
+        expect(profile.textOf('privacy-sheet')).toContain(CONTRACT)
+      },
+      { timeout: RENDER_TIMEOUT, interval: 20 },
+    )
+  }
+
+  async function sheetGone(profile: RenderedPage): Promise<void> {
+    await vi.waitFor(() => expect(profile.byId('privacy-sheet')).toBeNull(), {
+      timeout: RENDER_TIMEOUT,
+      interval: 20,
+    })
+  }
+
+  it('registers one listener at launch; a privacy API before agreement shows the sheet with the guide name; decline resolves disagree, the API fails, a toast explains', async () => {
+    const app = launch(phone)
+    const profile = await openProfile(app)
+    expect(app.calls.onNeedPrivacyAuthorization).toBe(1)
+    expect(profile.byId('privacy-sheet')).toBeNull()
+
+    // The user taps the chooseAvatar button: WeChat asks the app's listener first.
+    const avatar = app.privacy.use('chooseAvatar')
+    await sheetShown(profile)
+    expect(profile.byId('privacy-sheet')?.tagName).toBe('WX-VIEW')
+    expect(profile.textOf('privacy-contract')).toBe(CONTRACT)
+    expect(profile.byId('privacy-agree')?.tagName).toBe('WX-BUTTON')
+    // The sheet told WeChat it is on screen, and has not answered yet.
+    expect(app.privacy.resolves).toEqual([{ event: 'exposureAuthorization' }])
+
+    // The guide link opens WeChat's page.
+    profile.trigger('privacy-contract', 'tap')
+    await vi.waitFor(() => expect(app.privacy.contractOpened).toBe(1))
+
+    profile.trigger('privacy-disagree', 'tap')
+    expect(await avatar).toBe(false)
+    expect(app.privacy.resolves.at(-1)).toEqual({ event: 'disagree' })
+    expect(app.privacy.agreed).toBe(false)
+    await sheetGone(profile)
+    await vi.waitFor(() => expect(app.toasts).toContain(zhCN.privacy.declined))
+    // Still usable: the profile page is there, no error.
+    expect(profile.byId('nickname-input')).not.toBeNull()
+    expect(app.errors).toEqual([])
+  })
+
+  it('agree: resolve gets { event: agree, buttonId } of the agreePrivacyAuthorization button, the API goes on and the nickname is saved', async () => {
+    const app = launch(phone)
+    const profile = await openProfile(app)
+
+    // Declined before: the next use asks again.
+    const nickname = app.privacy.use('input type=nickname')
+    await sheetShown(profile)
+    // A plain tap is not the agreement: the app answers from the button's
+    // agreeprivacyauthorization event (open-type="agreePrivacyAuthorization").
+    const before = app.privacy.resolves.length
+    profile.trigger('privacy-agree', 'tap')
+    await new Promise((resolve) => setTimeout(resolve, 100))
+    expect(app.privacy.resolves.length).toBe(before)
+    profile.trigger('privacy-agree', 'agreeprivacyauthorization')
+    expect(await nickname).toBe(true)
+    expect(app.privacy.resolves.at(-1)).toEqual({ event: 'agree', buttonId: 'privacy-agree' })
+    expect(app.privacy.agreed).toBe(true)
+    await sheetGone(profile)
+
+    // The action goes through: type a nickname and save it.
+    profile.trigger('nickname-input', 'input', { value: '隐私已同意' })
+    await vi.waitFor(() =>
+      expect(profile.byId('profile-save')?.outerHTML).not.toContain('is-disabled'),
+    )
+    profile.trigger('profile-save', 'tap')
+    await vi.waitFor(() => expect(app.toasts).toContain(zhCN.common.saved), {
+      timeout: RENDER_TIMEOUT,
+    })
+    const token = await stack.loginAs(PRIVACY_USER)
+    expect((await stack.client(token).user.me.query()).nickname).toBe('隐私已同意')
+    expect(app.errors).toEqual([])
+  })
+
+  it('after agreeing, a later privacy API (also after a relaunch) goes on without a second sheet', async () => {
+    const app = launch(phone)
+    const profile = await openProfile(app)
+    const asked = app.privacy.asked
+    const resolves = app.privacy.resolves.length
+
+    expect(await app.privacy.use('getPhoneNumber')).toBe(true)
+    expect(await app.privacy.use('chooseAvatar')).toBe(true)
+    expect(app.privacy.asked).toBe(asked)
+    expect(app.privacy.resolves.length).toBe(resolves)
+    await new Promise((resolve) => setTimeout(resolve, 100))
+    expect(profile.byId('privacy-sheet')).toBeNull()
   })
 })

@@ -12,7 +12,10 @@
  *     onLoad/onShow (and ready onReady), as WeChat does for a page;
  *   - `wx` is miniprogram-simulate's stubs overlaid with the test's: login and
  *     checkSession from the WeChat simulator, request over HTTP to the test's API
- *     server, storage in a Map that outlives a launch, account and system info.
+ *     server, storage in a Map that outlives a launch, account and system info, and
+ *     the privacy authorization (a FakePrivacy: onNeedPrivacyAuthorization,
+ *     getPrivacySetting, openPrivacyContract, plus what the base library does when a
+ *     privacy API is used before agreement), and showToast recorded.
  * A relaunch drops the bundle's modules (require cache, webpack's chunk list), keeps
  * the storage, and runs app.js and onLaunch again.
  *
@@ -43,7 +46,7 @@ interface RootComponent {
   dom: DomElement
   attach(parent: unknown): void
   detach(): void
-  querySelector(selector: string): { dom: DomElement } | undefined
+  querySelector(selector: string): ComponentNode | undefined
 }
 
 interface Simulate {
@@ -57,6 +60,12 @@ interface Simulate {
 
 interface Compiler {
   wxmlToJs(rootPath: string): string
+}
+
+/** A rendered element as j-component gives it: its DOM and a way to fire its events. */
+interface ComponentNode {
+  dom: DomElement
+  dispatchEvent(eventName: string, options?: { detail?: Json }): void
 }
 
 /** A page as the shim drives it (Taro's page methods on a j-component instance). */
@@ -201,6 +210,61 @@ function answer(option: Callbacks | undefined, ok: boolean, result: Json): void 
   }, 0)
 }
 
+/** What a listener's resolve was called with (WeChat's ResolveOption). */
+export interface PrivacyResolveCall {
+  event: string
+  buttonId?: string
+}
+
+/**
+ * WeChat's privacy authorization as the base library plays it, for one user on one
+ * phone (the consent outlives a launch, pass the same one to relaunch). `use(api)` is
+ * a privacy API or component used (chooseAvatar, type="nickname", getPhoneNumber):
+ * before agreement it calls the app's last registered onNeedPrivacyAuthorization
+ * listener and stays pending until resolve; agree counts only with the id of a button
+ * that fired `agreeprivacyauthorization`, as WeChat checks.
+ */
+export class FakePrivacy {
+  agreed = false
+  /** Every resolve call, in order (exposureAuthorization included). */
+  readonly resolves: PrivacyResolveCall[] = []
+  /** How often the listener was called (the sheet asked for). */
+  asked = 0
+  contractOpened = 0
+  listener: ((resolve: (option: PrivacyResolveCall) => void, info: Json) => void) | null = null
+  /** Ids of the elements that fired agreeprivacyauthorization (set by RenderedPage.trigger). */
+  readonly agreeTaps = new Set<string>()
+
+  constructor(readonly contractName: string) {}
+
+  /** A privacy API used: true when it may go on, false when it fails (not authorized). */
+  use(api: string): Promise<boolean> {
+    if (this.agreed) return Promise.resolve(true)
+    const listener = this.listener
+    if (!listener) throw new Error('the app registered no onNeedPrivacyAuthorization listener')
+    this.asked++
+    return new Promise((done) => {
+      let answered = false
+      listener(
+        (option) => {
+          this.resolves.push({ ...option })
+          if (answered || option.event === 'exposureAuthorization') return
+          answered = true
+          if (
+            option.event === 'agree' &&
+            option.buttonId !== undefined &&
+            this.agreeTaps.has(option.buttonId)
+          ) {
+            this.agreed = true
+            done(true)
+          } else done(false)
+        },
+        { referrer: api },
+      )
+    })
+  }
+}
+
 export interface LaunchOptions {
   /** The production weapp build. */
   distDir: string
@@ -215,6 +279,8 @@ export interface LaunchOptions {
   user: string
   /** wx storage; pass the previous launch's to relaunch. */
   storage?: Map<string, unknown>
+  /** The user's privacy consent on this phone; pass the previous launch's to relaunch. */
+  privacy?: FakePrivacy
 }
 
 export interface RenderedPage {
@@ -223,6 +289,8 @@ export interface RenderedPage {
   byId(id: string): DomElement | null
   /** Its text, '' when absent. */
   textOf(id: string): string
+  /** Fires `eventName` (tap, input, agreeprivacyauthorization…) on the element `id`. */
+  trigger(id: string, eventName: string, detail?: Json): void
   close(): void
 }
 
@@ -236,6 +304,9 @@ export interface WeappLaunch {
   rejected: string[]
   /** Uncaught errors the app reported through App.onError. */
   errors: unknown[]
+  privacy: FakePrivacy
+  /** Titles of the toasts shown (wx.showToast). */
+  toasts: string[]
   openPage(route: string): RenderedPage
 }
 
@@ -251,6 +322,8 @@ export function launchWeapp(options: LaunchOptions): WeappLaunch {
   const control = createSimControl({ baseUrl: options.simUrl })
   const who = { appid: options.appid, user: options.user }
   const builtOrigin = new URL(options.builtApiUrl).origin
+  const privacy = options.privacy ?? new FakePrivacy('《用户隐私保护指引》')
+  const toasts: string[] = []
 
   const apis: Json = {
     login(option: Callbacks) {
@@ -285,6 +358,25 @@ export function launchWeapp(options: LaunchOptions): WeappLaunch {
     },
     removeStorageSync(key: string) {
       storage.delete(key)
+    },
+    onNeedPrivacyAuthorization(listener: FakePrivacy['listener']) {
+      // Only the last registered listener takes effect.
+      privacy.listener = listener
+    },
+    getPrivacySetting(option: Callbacks) {
+      answer(option, true, {
+        needAuthorization: !privacy.agreed,
+        privacyContractName: privacy.contractName,
+        errMsg: 'getPrivacySetting:ok',
+      })
+    },
+    openPrivacyContract(option: Callbacks) {
+      privacy.contractOpened++
+      answer(option, true, { errMsg: 'openPrivacyContract:ok' })
+    },
+    showToast(option: Callbacks & { title?: string }) {
+      toasts.push(option.title ?? '')
+      answer(option, true, { errMsg: 'showToast:ok' })
     },
     getAccountInfoSync: () => ({
       miniProgram: { appId: options.appid, envVersion: 'develop', version: '' },
@@ -385,6 +477,8 @@ export function launchWeapp(options: LaunchOptions): WeappLaunch {
     requests,
     rejected,
     errors,
+    privacy,
+    toasts,
     openPage(pageRoute) {
       route = pageRoute
       const id = sim.load(path.join(distDir, pageRoute), 'page', {
@@ -398,6 +492,12 @@ export function launchWeapp(options: LaunchOptions): WeappLaunch {
         root,
         byId,
         textOf: (elementId) => (byId(elementId)?.textContent ?? '').trim(),
+        trigger(elementId, eventName, detail = {}) {
+          const node = root.querySelector(`#${elementId}`)
+          if (!node) throw new Error(`no element #${elementId} to fire ${eventName} on`)
+          if (eventName === 'agreeprivacyauthorization') privacy.agreeTaps.add(elementId)
+          node.dispatchEvent(eventName, { detail })
+        },
         close: () => root.detach(),
       }
     },

@@ -4,11 +4,13 @@ import { useEffect, useState } from 'react'
 import { AccountGate } from '../../components/AccountGate'
 import { Avatar } from '../../components/Avatar'
 import { disabledProps } from '../../components/disabled'
+import { PrivacySheet } from '../../components/PrivacySheet'
 import { Spinner } from '../../components/StateViews'
 import { t } from '../../i18n'
-import { setUser, useAccount } from '../../lib/account'
+import { deleteAccount, setUser, useAccount } from '../../lib/account'
 import { describeError, fieldErrorsOf, nicknameMessage } from '../../lib/errors'
 import { h5PhoneCode } from '../../lib/platform'
+import { isPrivacyRefusal, requirePrivacy } from '../../lib/privacy'
 import { api, type User } from '../../lib/session'
 import { uploadAvatar } from '../../lib/upload'
 import './index.css'
@@ -25,6 +27,18 @@ interface AvatarState {
 interface Notice {
   kind: 'success' | 'error' | 'info'
   text: string
+}
+
+/**
+ * Runs an H5 action that uses personal data once the privacy consent is there (the H5
+ * stand-in asks first). In weapp WeChat's own components ask: `requirePrivacy` is true.
+ */
+function afterConsent(action: () => void): () => void {
+  return () => {
+    void requirePrivacy().then((allowed) => {
+      if (allowed) action()
+    })
+  }
 }
 
 /** A user who cancels a picker is no error to show. */
@@ -81,7 +95,7 @@ function AvatarSection({ user }: { user: User }) {
           const { avatarUrl } = event.detail as { avatarUrl?: unknown }
           if (typeof avatarUrl === 'string' && avatarUrl) void change(avatarUrl)
         }}
-        onClick={isH5 ? chooseInBrowser : undefined}
+        onClick={isH5 ? afterConsent(chooseInBrowser) : undefined}
       >
         <Avatar url={state.preview ?? user.avatarUrl} size="xl" />
         <View className="profile-avatar__badge">
@@ -153,6 +167,9 @@ function NicknameSection({ user }: { user: User }) {
         type={isH5 ? 'text' : 'nickname'}
         value={draft}
         placeholder={t.profile.nicknamePlaceholder}
+        // H5: the stand-in asks for privacy consent when the field is entered, as
+        // WeChat does for type="nickname".
+        onFocus={isH5 ? afterConsent(() => {}) : undefined}
         onInput={(event) => onValue(event.detail.value)}
         // Picking the WeChat nickname may fire only blur/change, not input.
         onBlur={(event) => onValue(event.detail.value)}
@@ -224,9 +241,11 @@ function PhoneSection({ user }: { user: User }) {
         onGetPhoneNumber={(event) => {
           const { code } = event.detail
           if (code) void bind(code)
+          // Declined in the privacy sheet: the sheet says so; otherwise the user said no here.
+          else if (isPrivacyRefusal(event.detail)) setNotice(null)
           else setNotice({ kind: 'info', text: t.profile.phoneCancelled })
         }}
-        onClick={isH5 ? onBrowserClick : undefined}
+        onClick={isH5 ? afterConsent(onBrowserClick) : undefined}
       >
         {binding ? t.profile.binding : t.profile.bindPhone}
       </Button>
@@ -236,6 +255,50 @@ function PhoneSection({ user }: { user: User }) {
           className={`profile-phone__notice profile-phone__notice--${notice.kind}`}
         >
           {notice.text}
+        </Text>
+      )}
+    </View>
+  )
+}
+
+/** 注销账号: confirmed, then user.deleteAccount; the app is logged out afterwards. */
+function DeleteAccountSection() {
+  const [deleting, setDeleting] = useState(false)
+  const [error, setError] = useState<string | null>(null)
+
+  const confirmAndDelete = async () => {
+    const answer = await Taro.showModal({
+      title: t.profile.deleteAccountConfirmTitle,
+      content: t.profile.deleteAccountConfirm,
+      confirmText: t.profile.deleteAccountConfirmButton,
+      confirmColor: '#d7312a',
+      cancelText: t.common.cancel,
+    }).catch(() => null)
+    if (!answer?.confirm) return
+    setDeleting(true)
+    setError(null)
+    try {
+      await deleteAccount()
+      Taro.showToast({ title: t.profile.accountDeleted, icon: 'none' })
+    } catch (failure) {
+      setError(describeError(failure).message)
+      setDeleting(false)
+    }
+  }
+
+  return (
+    <View className="card profile-delete">
+      <Text className="profile-delete__hint">{t.profile.deleteAccountHint}</Text>
+      <Button
+        id="profile-delete-account"
+        {...disabledProps(deleting, 'btn btn--danger profile-delete__button')}
+        onClick={() => void confirmAndDelete()}
+      >
+        {deleting ? t.profile.deletingAccount : t.profile.deleteAccount}
+      </Button>
+      {error && (
+        <Text id="delete-account-error" className="field__error">
+          {error}
         </Text>
       )}
     </View>
@@ -252,9 +315,12 @@ export default function Profile() {
             <AvatarSection user={user} />
             <NicknameSection user={user} />
             <PhoneSection user={user} />
+            <DeleteAccountSection />
           </>
         )}
       </AccountGate>
+      {/* The privacy consent sheet, over this page while WeChat waits for an answer. */}
+      <PrivacySheet />
     </View>
   )
 }
