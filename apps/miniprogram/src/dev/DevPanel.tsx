@@ -1,8 +1,9 @@
 /*
  * H5 ONLY: the simulator panel of the browser preview (required from an H5-only
  * branch in app.tsx; never in the weapp build). A floating button opens a sheet that
- * shows and switches the simulated WeChat user, expires its WeChat session, and sets
- * the phone number behind the bind-phone button's code.
+ * shows and switches the simulated WeChat user, expires its WeChat session, sets the
+ * phone number behind the bind-phone button's code, resets the privacy consent, and sets
+ * the words the simulated content security refuses or sends to review.
  */
 import { Button, Input, Text, View } from '@tarojs/components'
 import { useState } from 'react'
@@ -19,8 +20,10 @@ import {
   SIM_URL,
   setSimPhone,
   setSimUser,
+  setTextRules,
   simPhone,
   simUser,
+  textRules,
 } from './sim'
 import './dev-panel.css'
 
@@ -51,6 +54,8 @@ export function DevPanel() {
   const [expired, setExpired] = useState(false)
   const [privacyAgreed, setPrivacyAgreed] = useState(hasPrivacyConsent)
   const [notice, setNotice] = useState<Notice | null>(null)
+  const [risky, setRisky] = useState('')
+  const [review, setReview] = useState('')
 
   const show = () => {
     setUserName(simUser())
@@ -58,6 +63,26 @@ export function DevPanel() {
     setPrivacyAgreed(hasPrivacyConsent())
     setNotice(null)
     setOpen(true)
+    textRules().then(
+      (rules) => {
+        setRisky(rules.risky)
+        setReview(rules.review)
+      },
+      () => setNotice({ kind: 'error', text: d.simFailed }),
+    )
+  }
+
+  // The simulator's msg_sec_check decides nicknames by these words.
+  const saveContentRules = async () => {
+    setBusy(true)
+    try {
+      await setTextRules(risky, review)
+      setNotice({ kind: 'ok', text: d.contentRulesSaved })
+    } catch {
+      setNotice({ kind: 'error', text: d.simFailed })
+    } finally {
+      setBusy(false)
+    }
   }
 
   // A new WeChat user: end this session (server and local), then log in as that user.
@@ -218,6 +243,30 @@ export function DevPanel() {
                 {d.resetPrivacy}
               </Button>
             </View>
+
+            <Text className="dev-section">{d.contentSection}</Text>
+            <Text className="dev-hint">{d.contentHint}</Text>
+            <Input
+              id="dev-risky-words"
+              className="dev-input dev-input--block"
+              value={risky}
+              placeholder={d.riskyPlaceholder}
+              onInput={(event) => setRisky(event.detail.value)}
+            />
+            <Input
+              id="dev-review-words"
+              className="dev-input dev-input--block"
+              value={review}
+              placeholder={d.reviewPlaceholder}
+              onInput={(event) => setReview(event.detail.value)}
+            />
+            <Button
+              id="dev-save-content-rules"
+              {...disabledProps(busy, 'dev-btn dev-btn--block')}
+              onClick={() => void saveContentRules()}
+            >
+              {d.saveContentRules}
+            </Button>
 
             {notice && (
               <Text id="dev-notice" className={`dev-notice dev-notice--${notice.kind}`}>

@@ -101,6 +101,29 @@ export function expireWechatSession(): Promise<void> {
   return control.expireSession(who())
 }
 
+/** Words of a comma-separated list (full-width commas too), without blanks. */
+export function wordsOf(list: string): string[] {
+  return list
+    .split(/[,，]/)
+    .map((word) => word.trim())
+    .filter((word) => word !== '')
+}
+
+/** The simulator's text rules as lists to edit (its image rules stay as they are). */
+export async function textRules(): Promise<{ risky: string; review: string }> {
+  const rules = await control.contentRules()
+  return { risky: rules.text.risky.join(','), review: rules.text.review.join(',') }
+}
+
+/** Replaces the simulator's text rules for msg_sec_check, keeping its image rules. */
+export async function setTextRules(risky: string, review: string): Promise<void> {
+  const rules = await control.contentRules()
+  await control.setContentRules({
+    text: { risky: wordsOf(risky), review: wordsOf(review) },
+    images: rules.images,
+  })
+}
+
 /** What a getPhoneNumber button would give this user. */
 export function phoneCode(): Promise<string> {
   const phone = simPhone()

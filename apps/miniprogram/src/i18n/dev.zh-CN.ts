@@ -39,6 +39,13 @@ export const devZhCN = {
   privacyContractName: '《小程序起步用户隐私保护指引（模拟）》',
   privacyContractStandIn:
     'H5 预览中没有微信的隐私保护指引页面。在小程序中，这里打开在微信公众平台「用户隐私保护指引」中填写的内容。',
+  contentSection: '内容安全',
+  contentHint:
+    '模拟器按这些词判定昵称：含违规词的被拒绝（CONTENT_RISKY），含待审核词的保存并记录待人工审核。多个词用逗号分隔。',
+  riskyPlaceholder: '违规词，如 赌博,诈骗',
+  reviewPlaceholder: '待审核词，如 代购',
+  saveContentRules: '保存规则',
+  contentRulesSaved: '已保存内容安全规则',
   simFailed: '模拟器没有响应，请确认它已启动',
   simAddress: '模拟器',
   appid: 'AppID',

@@ -321,6 +321,41 @@ describe('H5 preview in Chromium, real API server and WeChat simulator', () => {
       .toBe('长'.repeat(64))
     expect(pageErrors).toEqual([])
   })
+  it('content security: words set in the dev panel make the simulated WeChat refuse a nickname, and the app says why', async () => {
+    const page = await openApp('h5-content', { privacyAgreed: true })
+    await homeReady(page)
+    await page.locator('#dev-panel-toggle').click()
+    await page.locator('#dev-risky-words input').fill('赌博, 诈骗')
+    await page.locator('#dev-save-content-rules').click()
+    await expect
+      .poll(() => text(page, '#dev-notice'), { timeout: STATE_TIMEOUT })
+      .toBe(devZhCN.contentRulesSaved)
+    expect((await stack.control.contentRules()).text.risky).toEqual(['赌博', '诈骗'])
+    await page.locator('#dev-panel-close').click()
+
+    try {
+      await page.locator('#home-edit-profile').click()
+      const input = page.locator('#nickname-input input')
+      await input.waitFor({ state: 'visible' })
+      await input.fill('我爱赌博')
+      await page.locator('#profile-save').click()
+      await page.locator('#profile-error').waitFor({ state: 'visible' })
+      expect(await text(page, '#profile-error')).toBe(zhCN.errors.CONTENT_RISKY)
+      // Nothing was saved.
+      expect(await text(page, '#home-nickname')).toBe(zhCN.common.defaultNickname)
+      await input.fill('我爱读书')
+      await page.locator('#profile-save').click()
+      await expect
+        .poll(() => text(page, '#home-nickname'), { timeout: STATE_TIMEOUT })
+        .toBe('我爱读书')
+    } finally {
+      await stack.control.setContentRules({
+        text: { risky: [], review: [] },
+        images: { risky: [], review: [] },
+      })
+    }
+    expect(pageErrors).toEqual([])
+  })
 })
 
 describe('H5 preview: privacy authorization (the stand-in plays onNeedPrivacyAuthorization)', () => {
