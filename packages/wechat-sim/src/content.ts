@@ -12,7 +12,7 @@ import { createHash, randomBytes } from 'node:crypto'
 import type { Logger } from 'pino'
 import { z } from 'zod'
 import { VISIT_WINDOW_MS } from './constants'
-import type { PushDelivery } from './push'
+import { type PushDelivery, sleep } from './push'
 import type { Result, SimState } from './state'
 
 export const MSG_SEC_CHECK_PATH = '/wxa/msg_sec_check'
@@ -314,18 +314,6 @@ function isHttpUrl(value: string): boolean {
   } catch {
     return false
   }
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (ms <= 0 || signal?.aborted) return resolve()
-    const timer = setTimeout(resolve, ms)
-    timer.unref()
-    signal?.addEventListener('abort', () => {
-      clearTimeout(timer)
-      resolve()
-    })
-  })
 }
 
 /** GET with a timeout and a size bound; never throws. */

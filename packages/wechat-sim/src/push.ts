@@ -257,7 +257,8 @@ export class PushDelivery {
   }
 }
 
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+/** Waits `ms`, ending early (without an error) when the simulator shuts down. */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     if (ms <= 0 || signal?.aborted) return resolve()
     const timer = setTimeout(resolve, ms)
