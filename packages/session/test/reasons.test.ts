@@ -6,12 +6,14 @@ import { describe, expect, it } from 'vitest'
 import {
   ALL_REASONS,
   CLIENT_LOGIN_ERRORS,
+  CONTENT_ERRORS,
   DATA_ERRORS,
   isLoginReason,
   isReason,
   isSessionReason,
   LOGIN_ERRORS,
   PHONE_ERRORS,
+  PUSH_ERRORS,
   REASON_OF_CODE,
   REASONS,
   REQUEST_ERRORS,
@@ -28,6 +30,8 @@ const FEATURES = [
   PHONE_ERRORS,
   DATA_ERRORS,
   UPLOAD_ERRORS,
+  CONTENT_ERRORS,
+  PUSH_ERRORS,
   REQUEST_ERRORS,
 ]
 
