@@ -139,10 +139,6 @@ describe.each(['local', 's3'] as const)('account deletion with %s storage', (sto
     expect((await call('user.bindPhone', token, { code: phoneCode })).status).toBe(200)
     const profile = await call('user.updateProfile', token, { nickname: '要走了', avatarUrl: url })
     expect(profile.status).toBe(200)
-    // No procedure records content checks yet (on this branch): one by hand, to see it go.
-    await sql.prisma.contentCheck.create({
-      data: { userId, appid: SIM_DEV_APPID, kind: 'nickname', content: '要走了', status: 'pass' },
-    })
 
     const { openid } = await sql.prisma.user.findUniqueOrThrow({ where: { id: userId } })
     expect(await rowsOf(userId, openid)).toEqual({
@@ -150,6 +146,7 @@ describe.each(['local', 's3'] as const)('account deletion with %s storage', (sto
       sessions: 1,
       wechat_session_keys: 1,
       uploads: 1,
+      // What updateProfile's content security recorded (the avatar's check).
       content_checks: 1,
       rate_limit_logs: 1,
     })
