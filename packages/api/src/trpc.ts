@@ -86,5 +86,26 @@ export const protectedProcedure = t.procedure.use(async ({ ctx, next }) => {
     throw databaseUnavailable(error) ?? error
   }
   if (!result.ok) throw new ReasonedError(result.reason)
-  return mapDatabaseErrors(await next({ ctx: { session: result.session, user: result.user } }))
+  const answer = mapDatabaseErrors(
+    await next({ ctx: { session: result.session, user: result.user } }),
+  )
+  if (!answer.ok && (await deletedMeanwhile(ctx, answer.error, result.user.id))) {
+    throw new ReasonedError('TOKEN_INVALID', { message: 'The account was deleted' })
+  }
+  return answer
 })
+
+/**
+ * Whether a write failed because the account was deleted while the call was
+ * in flight (a missing row, P2025, or a foreign key to it, P2003): the
+ * caller then hears what any later call would, not a 500.
+ */
+async function deletedMeanwhile(ctx: Context, error: TRPCError, userId: string): Promise<boolean> {
+  const code = (error.cause as { code?: unknown } | undefined)?.code
+  if (code !== 'P2025' && code !== 'P2003') return false
+  const user = await ctx.services.db.prisma.user.findUnique({
+    where: { id: userId },
+    select: { id: true },
+  })
+  return user === null
+}

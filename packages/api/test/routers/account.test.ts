@@ -188,6 +188,17 @@ describe.each(['pglite', 'postgres'] as const)(
       await refusedEverywhere(user.second.token)
     })
 
+    it('answers a write that was in flight when the account went with TOKEN_INVALID, not a 500', async () => {
+      const { api: me, user } = await api.login(`inflight-${database}`)
+      await me.user.me() // cached: the next call passes validation without reading
+      // Deleted by another call after this one was validated (what the cache stands for).
+      await api.db.prisma.user.delete({ where: { id: user.id } })
+      expect(await refusal(me.user.updateProfile({ nickname: '还在吗' }))).toEqual({
+        code: 'UNAUTHORIZED',
+        reason: 'TOKEN_INVALID',
+      })
+    })
+
     it('makes a new, empty user at the next login of the same WeChat user', async () => {
       const old = await fullUser(`again-${database}`)
       await old.first.api.user.deleteAccount()
