@@ -28,13 +28,17 @@ export function isDatabaseUnavailable(error: unknown): boolean {
       if (PRISMA_CODES.has(code) || NODE_CODES.has(code) || isUnavailableSqlState(code)) return true
     }
     if (name === 'DatabaseClosedError' || name === 'DatabaseTimeoutError') return true
-    // pg's own wording when the server closes the connection under a query.
-    if (typeof message === 'string' && /^Connection terminated\b/.test(message)) return true
+    // pg's own wording when the server closes the connection under a query,
+    // and when a query meets a client whose connection already failed.
+    if (typeof message === 'string' && PG_CONNECTION_LOST.test(message)) return true
     // Prisma keeps the driver's error in meta (a P2039 "Database error"), not in cause.
     pending.push(cause, meta?.driverAdapterError)
   }
   return false
 }
+
+const PG_CONNECTION_LOST =
+  /^(Connection terminated\b|Client has encountered a connection error and is not queryable)/
 
 // Driver adapter error kinds (@prisma/driver-adapter-utils).
 const UNAVAILABLE_KINDS = new Set([

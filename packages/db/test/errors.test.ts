@@ -67,6 +67,8 @@ describe('isDatabaseUnavailable', () => {
       { code: '57P03' },
       { code: 'ECONNRESET' },
       new Error('Connection terminated unexpectedly'),
+      // Seen when PostgreSQL restarted under a running server (database-restart.test.ts).
+      new Error('Client has encountered a connection error and is not queryable'),
       new DatabaseClosedError(),
       new DatabaseTimeoutError(1000),
     ]) {
