@@ -17,8 +17,8 @@ export interface ProfileChange {
 /**
  * Changes the nickname and/or avatar, each through WeChat's content security
  * (see content-check.ts for what each verdict does): a risky nickname throws
- * CONTENT_RISKY before anything is written; the rest is written in one
- * transaction with its check record.
+ * CONTENT_RISKY before anything is written; a check record is written
+ * before the change it records.
  */
 export async function updateProfile(
   ctx: Context & { user: User },
@@ -36,16 +36,19 @@ export async function updateProfile(
       : nicknameRecord(user, nickname, await checkNickname(app, ctx.log, user, nickname), now)
   const avatarUrl = change.avatarUrl !== user.avatarUrl ? change.avatarUrl : undefined
   const submitAvatar = avatarUrl !== undefined && (await avatarNeedsCheck(ctx, user, avatarUrl))
-  const updated = await prisma.$transaction(async (tx) => {
-    const row = await tx.user.update({
-      where: { id: user.id },
-      data: {
-        ...(change.nickname !== undefined ? { nickname: change.nickname } : {}),
-        ...(change.avatarUrl !== undefined ? { avatarUrl: change.avatarUrl } : {}),
-      },
-    })
-    if (record) await tx.contentCheck.create({ data: record })
-    return row
+  // The record before the change, so no stored content goes unrecorded (a
+  // failed update leaves a record of content not in use, which the recheck
+  // marks superseded). Two statements, not an interactive transaction: on
+  // the embedded PGlite a transaction amid concurrent requests is what
+  // pglite-socket gets wrong (another connection's unnamed statement is
+  // replaced mid-way: "bind message supplies 8 parameters ...").
+  if (record) await prisma.contentCheck.create({ data: record })
+  const updated = await prisma.user.update({
+    where: { id: user.id },
+    data: {
+      ...(change.nickname !== undefined ? { nickname: change.nickname } : {}),
+      ...(change.avatarUrl !== undefined ? { avatarUrl: change.avatarUrl } : {}),
+    },
   })
   await ctx.services.sessions.forgetUser(user.id)
   if (submitAvatar) await submitExternalAvatar(ctx, app, user, avatarUrl)
