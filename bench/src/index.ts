@@ -40,6 +40,11 @@ const VARIANTS: Variant[] = [
           entry: resolve(BASELINE),
           extraRows: ['ping'] as const,
         } satisfies Variant,
+        {
+          name: 'baseline, cache off',
+          env: { SESSION_CACHE_TTL: '0s' },
+          entry: resolve(BASELINE),
+        } satisfies Variant,
       ]
     : []),
 ]

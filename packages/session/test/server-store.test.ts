@@ -10,6 +10,7 @@ import {
   parseToken,
   type SessionStore,
 } from '../src/server'
+import { readSessionWithUser } from '../src/server/session-read'
 
 const HOUR = 3600_000
 const policy = { idleTimeoutMs: 24 * HOUR, absoluteLifetimeMs: 72 * HOUR, renewIntervalMs: HOUR }
@@ -45,6 +46,36 @@ describe.each([
   const advance = (ms: number) => {
     clock = new Date(clock.getTime() + ms)
   }
+
+  it("reads a session with its user in one statement, exactly as Prisma's include does", async () => {
+    await db.prisma.user.update({
+      where: { id: userId },
+      data: {
+        unionid: 'u-1',
+        nickname: '小明 🙂',
+        avatarUrl: 'https://x/a.png',
+        phoneNumber: '13800138000',
+        phoneCountryCode: '86',
+        lastLoginAt: new Date('2026-02-01T08:00:00.123Z'),
+      },
+    })
+    const { session } = await store.create({
+      userId,
+      appid: 'app-a',
+      client: { platform: 'ios', model: 'iPhone', system: 'iOS 18', version: '8.0.50' },
+      ip: '10.0.0.1',
+    })
+    await store.revoke(session.id, 'logout')
+    const viaPrisma = await db.prisma.session.findUnique({
+      where: { id: session.id },
+      include: { user: true },
+    })
+    if (!viaPrisma) throw new Error('no session')
+    // Every column the store reads (it never reads revokedReason), with the same values and types.
+    const { revokedReason: _unread, ...expected } = viaPrisma
+    expect(await readSessionWithUser(db.prisma, session.id)).toEqual(expected)
+    expect(await readSessionWithUser(db.prisma, '00000000-0000-7000-8000-000000000000')).toBeNull()
+  })
 
   it('issues a token whose secret is stored only as its SHA-256', async () => {
     const { token, session } = await store.create({

@@ -2,6 +2,7 @@ import type { PrismaClient } from '@wxapp/db'
 import type { ClientInfo } from '../shared'
 import { DEFAULT_SESSION_POLICY, type SessionPolicy } from './policy'
 import { lruSessionCache, noSessionCache, type SessionCacheOptions } from './session-cache'
+import { readSessionWithUser } from './session-read'
 import type { SessionRecord } from './session-row'
 import {
   createSession,
@@ -82,7 +83,8 @@ export function createSessionStore(opts: {
 }): SessionStore {
   const { prisma } = opts
   const now = opts.now ?? (() => new Date())
-  const read = (id: string) => prisma.session.findUnique({ where: { id }, include: { user: true } })
+  // One statement (a join), not Prisma's include, which sends two.
+  const read = (id: string) => readSessionWithUser(prisma, id)
   const ttlMs = opts.cache?.ttlMs ?? 0
   const { changes } = opts
   const cache =
