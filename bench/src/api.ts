@@ -16,6 +16,12 @@ export interface Variant {
   entry?: string
   /** Rows beyond /healthz and user.me. */
   extraRows?: ('ping' | 'readyz')[]
+  /**
+   * Sessions of this many users, each `user.me` with one drawn at random, so
+   * the session cache hits only as often as it would with that many users
+   * (default: 20 users, one per connection, always cached).
+   */
+  users?: number
 }
 
 export interface VariantResult {
@@ -59,27 +65,26 @@ export async function benchVariant(opts: {
   try {
     const base = stack.server.url
     const serverPid = stack.server.child.pid
-    // One session per connection: 20 users calling at once.
-    const tokens = await Promise.all(
-      Array.from({ length: CONNECTIONS }, (_, i) => loginToken(stack, `bench-me-${i}`)),
-    )
-    const me = () =>
-      load({
-        url: `${base}${USER_ME_BATCH_PATH}`,
-        seconds,
-        headersFor: (i) => ({ authorization: `Bearer ${tokens[i % tokens.length]}` }),
-        serverPid,
-      })
+    // One session per connection (20 users calling at once), or many users.
+    const tokens = variant.users
+      ? await loginMany(stack, variant.users)
+      : await Promise.all(
+          Array.from({ length: CONNECTIONS }, (_, i) => loginToken(stack, `bench-me-${i}`)),
+        )
+    const auth = variant.users
+      ? {
+          headersPerRequest: () => ({
+            authorization: `Bearer ${tokens[Math.floor(Math.random() * tokens.length)]}`,
+          }),
+        }
+      : { headersFor: (i: number) => ({ authorization: `Bearer ${tokens[i % tokens.length]}` }) }
+    const me = () => load({ url: `${base}${USER_ME_BATCH_PATH}`, seconds, ...auth, serverPid })
     const healthz = (s: number) => load({ url: `${base}/healthz`, seconds: s, serverPid })
 
     // Warm-up (JIT, pools, caches), then /healthz in two halves around the
     // other rows, so a drift in the machine's load shows on both sides.
     await load({ url: `${base}/healthz`, seconds: 1 })
-    await load({
-      url: `${base}${USER_ME_BATCH_PATH}`,
-      seconds: 1,
-      headersFor: (i) => ({ authorization: `Bearer ${tokens[i % tokens.length]}` }),
-    })
+    await load({ url: `${base}${USER_ME_BATCH_PATH}`, seconds: 1, ...auth })
     const first = await healthz(seconds / 2)
     const result: VariantResult = {
       database: opts.database,
@@ -96,6 +101,20 @@ export async function benchVariant(opts: {
   } finally {
     await stack.stop()
   }
+}
+
+/** `count` users logged in, a few at a time (what a morning of logins leaves behind). */
+async function loginMany(stack: Stack, count: number): Promise<string[]> {
+  const tokens: string[] = []
+  let next = 0
+  const worker = async () => {
+    while (next < count) {
+      const i = next++
+      tokens.push(await loginToken(stack, `bench-many-${i}`))
+    }
+  }
+  await Promise.all(Array.from({ length: 8 }, worker))
+  return tokens
 }
 
 export function failures(r: LoadResult): number {

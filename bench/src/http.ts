@@ -39,6 +39,8 @@ export async function load(opts: {
   method?: 'GET' | 'POST'
   headers?: Record<string, string>
   headersFor?: (connection: number) => Record<string, string>
+  /** Headers of each request, drawn anew for every one (a random user's token, say). */
+  headersPerRequest?: () => Record<string, string>
   body?: (request: number) => string
   serverPid?: number
 }): Promise<LoadResult> {
@@ -59,11 +61,17 @@ export async function load(opts: {
           },
         }
       : {}),
-    ...(opts.body
+    ...(opts.body || opts.headersPerRequest
       ? {
           requests: [
             {
-              setupRequest: (req: autocannon.Request) => ({ ...req, body: opts.body?.(request++) }),
+              setupRequest: (req: autocannon.Request) => ({
+                ...req,
+                ...(opts.body ? { body: opts.body(request++) } : {}),
+                ...(opts.headersPerRequest
+                  ? { headers: { ...req.headers, ...opts.headersPerRequest() } }
+                  : {}),
+              }),
             },
           ],
         }

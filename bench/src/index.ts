@@ -6,6 +6,7 @@
 // BENCH_SECONDS   seconds per measured row (default 5; the whole run takes a few minutes)
 // BENCH_ONLY      a comma-separated subset of: api, login, client, cluster, weapp
 // BENCH_DATABASES a comma-separated subset of: pglite, postgres
+// BENCH_USERS     users of the many-users row (default 10000: each logs in once first)
 // BENCH_BASELINE  another build of the server to measure beside this one: the
 //                 apps/server/dist/main.js of another checkout (with its own
 //                 node_modules), e.g. of the commit before a change
@@ -23,10 +24,12 @@ const SECONDS = Number(process.env.BENCH_SECONDS || 5)
 const ONLY = new Set((process.env.BENCH_ONLY || 'api,login,client,cluster,weapp').split(','))
 const DATABASES = (process.env.BENCH_DATABASES || 'pglite,postgres').split(',')
 const BASELINE = process.env.BENCH_BASELINE
+const USERS = Number(process.env.BENCH_USERS || 10_000)
 
 const VARIANTS: Variant[] = [
   { name: 'as shipped', env: {}, extraRows: ['ping', 'readyz'] },
   { name: 'session cache off', env: { SESSION_CACHE_TTL: '0s' } },
+  { name: `${USERS.toLocaleString('en')} users, random tokens`, env: {}, users: USERS },
   {
     name: "tRPC's fetch adapter, cache off",
     env: { SESSION_CACHE_TTL: '0s', TRPC_FAST_PATH: 'false' },
