@@ -128,12 +128,20 @@ export interface UploadedAvatar {
  * What is known of an uploaded file already: the same bytes from the same
  * user have the same key, so a verdict given once holds for every upload.
  */
-export async function knownAvatarVerdict(
+export function knownAvatarVerdict(
   services: ApiServices,
   key: string,
 ): Promise<ContentStatus | null> {
+  return latestAvatarVerdict(services, { uploadKey: key })
+}
+
+/** The latest verdict on an avatar (by upload key, or by user and URL), superseded ones aside. */
+export async function latestAvatarVerdict(
+  services: ApiServices,
+  where: { uploadKey: string } | { userId: string; content: string },
+): Promise<ContentStatus | null> {
   const check = await services.db.prisma.contentCheck.findFirst({
-    where: { uploadKey: key, kind: 'avatar', status: { not: 'superseded' } },
+    where: { ...where, kind: 'avatar', status: { not: 'superseded' } },
     orderBy: { createdAt: 'desc' },
     select: { status: true },
   })
@@ -274,13 +282,14 @@ export async function applyMediaVerdict(
     })
     if (decided.count === 0) return { kind: 'duplicate' as const }
     if (verdict.suggest !== 'risky') return { kind: verdict.suggest }
-    const reset = await tx.user.updateMany({
+    // Every profile showing it (a URL from elsewhere may be several users'), each cache told.
+    const showing = await tx.user.findMany({
       where: { avatarUrl: check.content },
-      data: { avatarUrl: null },
+      select: { id: true },
     })
+    await tx.user.updateMany({ where: { avatarUrl: check.content }, data: { avatarUrl: null } })
     if (check.uploadKey) await tx.upload.deleteMany({ where: { key: check.uploadKey } })
-    const users = reset.count > 0 ? [check.userId] : []
-    return { kind: 'risky' as const, users }
+    return { kind: 'risky' as const, users: showing.map((u) => u.id) }
   })
   log.info(
     {

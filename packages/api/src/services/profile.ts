@@ -3,11 +3,12 @@ import type { Context } from '../context'
 import {
   type CheckedUser,
   checkNickname,
+  latestAvatarVerdict,
   nicknameRecord,
   refuseRiskyAvatar,
   submitAvatarCheck,
 } from './content-check'
-import { requireApp, type WechatApp } from './wechat-apps'
+import { requireApp } from './wechat-apps'
 
 export interface ProfileChange {
   nickname?: string | undefined
@@ -51,7 +52,10 @@ export async function updateProfile(
     },
   })
   await ctx.services.sessions.forgetUser(user.id)
-  if (submitAvatar) await submitExternalAvatar(ctx, app, user, avatarUrl)
+  // An avatar from elsewhere (any http(s) URL a client sends): WeChat downloads and checks it.
+  if (submitAvatar) {
+    await submitAvatarCheck(ctx.services, app, ctx.log, user, { key: null, url: avatarUrl })
+  }
   return updated
 }
 
@@ -61,22 +65,12 @@ export async function updateProfile(
  * risky before is refused.
  */
 async function avatarNeedsCheck(ctx: Context, user: CheckedUser, url: string): Promise<boolean> {
-  const { prisma } = ctx.services.db
-  const earlier = await prisma.contentCheck.findFirst({
-    where: { userId: user.id, kind: 'avatar', content: url, status: { not: 'superseded' } },
-    orderBy: { createdAt: 'desc' },
-    select: { status: true },
-  })
-  if (earlier?.status === 'risky') refuseRiskyAvatar()
+  const earlier = await latestAvatarVerdict(ctx.services, { userId: user.id, content: url })
+  if (earlier === 'risky') refuseRiskyAvatar()
   if (earlier) return false
-  const upload = await prisma.upload.findFirst({
+  const upload = await ctx.services.db.prisma.upload.findFirst({
     where: { userId: user.id, url },
     select: { id: true },
   })
   return upload === null
-}
-
-/** An avatar from elsewhere (any http(s) URL a client sends): WeChat downloads and checks it. */
-function submitExternalAvatar(ctx: Context, app: WechatApp, user: CheckedUser, url: string) {
-  return submitAvatarCheck(ctx.services, app, ctx.log, user, { key: null, url })
 }
