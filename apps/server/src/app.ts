@@ -149,6 +149,11 @@ export async function buildApp({
   })
   app.addHook('onSend', (request, reply, payload, done) => {
     reply.header('x-request-id', request.id)
+    // Once stopping, no socket stays open for the next request: a keep-alive
+    // answer to a request in flight would hold the close up for Fastify's
+    // 72 s keep-alive (the shutdown timer then kills the process), and the
+    // balancer's next request belongs on another instance anyway.
+    if (draining()) reply.header('connection', 'close')
     done(null, payload)
   })
 
