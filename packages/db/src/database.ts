@@ -6,7 +6,7 @@ import { z } from 'zod'
 import { PrismaClient } from './generated/prisma/client'
 import { type DatabaseLogger, silentLogger } from './logger'
 import { startEmbedded } from './pglite'
-import { clientConfig } from './temp-database'
+import { clientConfig, quoteIdent } from './temp-database'
 import {
   type ConnectionParams,
   connectionParamsFromUrl,
@@ -31,11 +31,42 @@ export interface Database {
    * Separate parameters, not a URL: see connectionParamsFromUrl.
    */
   readonly connection: ConnectionParams
+  /**
+   * One statement sent straight to the pool, past Prisma: only for the hot
+   * paths where Prisma's own cost per operation was most of the request
+   * (docs/performance.md, issue 13). Rows come back unchecked: parse them.
+   */
+  query(statement: PreparedStatement, values: readonly unknown[]): Promise<unknown[]>
   /** `SELECT 1`; rejects when the database does not answer within timeoutMs or is closed. */
   ping(timeoutMs?: number): Promise<void>
   /** Disconnects Prisma, ends the pool and, for PGlite, stops its socket and closes it cleanly. */
   close(): Promise<void>
 }
+
+/**
+ * A statement of `Database.query`. On a PostgreSQL server it is prepared
+ * under `name` once per connection (parsed and planned once, then only bound
+ * and run); on PGlite it is sent unnamed, since every socket connection there
+ * shares one backend, where a second connection's Parse of the same name
+ * would fail.
+ */
+export interface PreparedStatement {
+  readonly name: string
+  readonly text: string
+}
+
+/**
+ * Column types read as Prisma reads them: `timestamp` (without time zone,
+ * Prisma's DateTime) as UTC; pg would read it in the process's time zone.
+ */
+const PRISMA_COMPATIBLE_TYPES = {
+  getTypeParser(oid: number, format?: 'text' | 'binary') {
+    if (oid === pg.types.builtins.TIMESTAMP && format !== 'binary') {
+      return (value: string) => new Date(`${value.replace(' ', 'T')}Z`)
+    }
+    return pg.types.getTypeParser(oid, format)
+  },
+} as pg.CustomTypesConfig
 
 export class DatabaseClosedError extends Error {
   constructor() {
@@ -101,7 +132,17 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
   let pool: pg.Pool
   let prisma: PrismaClient
   try {
-    pool = new pg.Pool({ ...clientConfig(connection), max: poolSize, application_name: 'wxapp' })
+    pool = new pg.Pool({
+      ...clientConfig(connection),
+      max: poolSize,
+      application_name: 'wxapp',
+      // Prisma qualifies its own statements with the schema; raw ones
+      // (`query`, `$queryRaw`) find their tables through the search path.
+      // (A space in the startup options separates arguments: escaped.)
+      ...(connection.schema
+        ? { options: `-c search_path=${quoteIdent(connection.schema).replace(/[\\ ]/g, '\\$&')}` }
+        : {}),
+    })
     // Errors of idle connections (a server restart) would otherwise crash the
     // process; the next query reports the problem to its caller.
     pool.on('error', (error) => {
@@ -130,6 +171,18 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
     return closing
   }
 
+  const named = location.kind === 'postgres'
+  const query: Database['query'] = async (statement, values) => {
+    if (closing) throw new DatabaseClosedError()
+    const result = await pool.query({
+      ...(named ? { name: statement.name } : {}),
+      text: statement.text,
+      values: [...values],
+      types: PRISMA_COMPATIBLE_TYPES,
+    })
+    return result.rows
+  }
+
   const ping = async (timeoutMs = 5000): Promise<void> => {
     if (closing) throw new DatabaseClosedError()
     let timer: NodeJS.Timeout | undefined
@@ -151,5 +204,5 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
   if (location.kind === 'postgres') {
     logger.debug({ url: redactDatabaseUrl(location.url), poolSize }, 'using PostgreSQL server')
   }
-  return { prisma, kind: location.kind, connection, ping, close }
+  return { prisma, kind: location.kind, connection, query, ping, close }
 }

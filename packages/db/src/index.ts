@@ -4,6 +4,7 @@ export {
   DatabaseTimeoutError,
   type OpenDatabaseOptions,
   openDatabase,
+  type PreparedStatement,
 } from './database'
 export { isDatabaseUnavailable } from './errors'
 export type * from './generated/prisma/client'

@@ -72,6 +72,14 @@ describe('embedded database in memory (pglite:memory:)', () => {
     ])
   })
 
+  it('runs one statement from every connection at once (one backend: sent unnamed)', async () => {
+    const statement = { name: 'test_count', text: 'SELECT count(*)::int + $1::int AS n FROM users' }
+    const rows = await Promise.all(Array.from({ length: 8 }, (_, i) => db.query(statement, [i])))
+    const n = rows.map((r) => (r as { n: number }[])[0]?.n)
+    const users = n[0] ?? -1
+    expect(n).toEqual(Array.from({ length: 8 }, (_, i) => users + i))
+  })
+
   it('opens more pools from `connection`', async () => {
     const pool = new pg.Pool({ ...db.connection, max: 2 })
     cleanup(() => pool.end())
@@ -132,12 +140,50 @@ describe('PostgreSQL server', () => {
     await exerciseUsers(db)
   })
 
+  it('runs a prepared statement on every connection of the pool, timestamps read as Prisma reads them', async () => {
+    const statement = {
+      name: 'test_clock',
+      text: 'SELECT $1::timestamp(3) AS at, $2::int + 1 AS n',
+    }
+    // More at once than the pool holds: each connection prepares it once.
+    const rows = await Promise.all(
+      Array.from({ length: 12 }, (_, i) => db.query(statement, ['2026-12-03 08:00:00.123', i])),
+    )
+    for (const [i, r] of rows.entries()) {
+      expect(r).toEqual([{ at: new Date('2026-12-03T08:00:00.123Z'), n: i + 1 }])
+    }
+  })
+
+  it('reads raw statements in the schema the URL names', async () => {
+    const admin = new pg.Client({ connectionString: server.url })
+    await admin.connect()
+    try {
+      await admin.query('CREATE SCHEMA "ten ant"; CREATE TABLE "ten ant".marks (v text)')
+      await admin.query(`INSERT INTO "ten ant".marks VALUES ('mine')`)
+    } finally {
+      await admin.end()
+    }
+    const url = new URL(server.url)
+    url.searchParams.set('schema', 'ten ant')
+    const tenant = await openDatabase({ url: url.toString(), poolSize: 1 })
+    try {
+      expect(await tenant.query({ name: 'marks', text: 'SELECT v FROM marks' }, [])).toEqual([
+        { v: 'mine' },
+      ])
+    } finally {
+      await tenant.close()
+    }
+  })
+
   it('ping rejects once the database is closed, and close is idempotent', async () => {
     const other = await openDatabase({ url: server.url, poolSize: 1 })
     await other.ping(2000)
     await other.close()
     await other.close()
     await expect(other.ping(1000)).rejects.toBeInstanceOf(DatabaseClosedError)
+    await expect(other.query({ name: 'one', text: 'SELECT 1' }, [])).rejects.toBeInstanceOf(
+      DatabaseClosedError,
+    )
   })
 })
 

@@ -1,4 +1,4 @@
-import { applyMigrations, type Database, openDatabase, type PrismaClient } from '@wxapp/db'
+import { applyMigrations, type Database, openDatabase } from '@wxapp/db'
 import { createTestPostgres, type TestPostgres } from '@wxapp/db/testing'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { createSessionStore, type SessionStore } from '../src/server'
@@ -8,13 +8,13 @@ const TTL = 5000
 const policy = { idleTimeoutMs: 24 * HOUR, absoluteLifetimeMs: 72 * HOUR, renewIntervalMs: HOUR }
 
 /**
- * The store's Prisma client with its session reads and writes counted, and
- * reads that can be held back after they ran (a read racing a revocation).
+ * The store's database with its session reads and writes counted, and reads
+ * that can be held back after they ran (a read racing a revocation).
  */
-function instrumented(prisma: PrismaClient) {
+function instrumented(db: Database) {
   const counts = { reads: 0, updateMany: 0 }
   let gate: Promise<void> | null = null
-  const session = new Proxy(prisma.session, {
+  const session = new Proxy(db.prisma.session, {
     get(target, prop, receiver) {
       const value = Reflect.get(target, prop, receiver)
       if (prop === 'updateMany') {
@@ -26,24 +26,22 @@ function instrumented(prisma: PrismaClient) {
       return value
     },
   })
-  // The session read (with its user) is one $queryRaw: the store's only one.
-  const proxy = new Proxy(prisma, {
+  const prisma = new Proxy(db.prisma, {
     get(target, prop, receiver) {
-      if (prop === 'session') return session
-      const value = Reflect.get(target, prop, receiver)
-      if (prop === '$queryRaw') {
-        return async (...args: unknown[]) => {
-          counts.reads++
-          const rows = await (value as (...a: unknown[]) => Promise<unknown>).apply(target, args)
-          if (gate) await gate
-          return rows
-        }
-      }
-      return value
+      return prop === 'session' ? session : Reflect.get(target, prop, receiver)
     },
   })
   return {
-    prisma: proxy as PrismaClient,
+    db: {
+      prisma,
+      // The session read (with its user) is the store's one prepared statement.
+      query: async (...args: Parameters<Database['query']>) => {
+        counts.reads++
+        const rows = await db.query(...args)
+        if (gate) await gate
+        return rows
+      },
+    },
     counts,
     /** Holds every read after it ran until the returned function is called. */
     hold(): () => void {
@@ -71,7 +69,7 @@ describe.each([
   let store: SessionStore
   const make = (over: { ttlMs?: number; maxEntries?: number; renewIntervalMs?: number } = {}) =>
     createSessionStore({
-      prisma: counted.prisma,
+      db: counted.db,
       policy: { ...policy, renewIntervalMs: over.renewIntervalMs ?? policy.renewIntervalMs },
       now: () => clock,
       cache: { ttlMs: over.ttlMs ?? TTL, maxEntries: over.maxEntries ?? 100 },
@@ -92,7 +90,7 @@ describe.each([
   })
   beforeEach(async () => {
     clock = new Date('2026-03-01T00:00:00Z')
-    counted = instrumented(db.prisma)
+    counted = instrumented(db)
     store = make()
     const user = await db.prisma.user.create({
       data: { appid: 'app-a', openid: `o-${Math.random()}`, nickname: 'before' },
@@ -290,7 +288,7 @@ describe.each([
   })
 
   it('reads every time with the cache off (the default)', async () => {
-    const plain = createSessionStore({ prisma: counted.prisma, policy, now: () => clock })
+    const plain = createSessionStore({ db: counted.db, policy, now: () => clock })
     const { token } = await plain.create({ userId, appid: 'app-a' })
     for (let i = 0; i < 3; i++) expect((await plain.validate(token)).ok).toBe(true)
     expect(counted.counts.reads).toBe(3)

@@ -31,7 +31,7 @@ async function startInstance(url: string): Promise<Instance> {
     () => {},
     () => instance.gaps++,
   )
-  instance.store = createSessionStore({ prisma: db.prisma, cache: { ttlMs: TTL }, changes })
+  instance.store = createSessionStore({ db, cache: { ttlMs: TTL }, changes })
   return instance
 }
 

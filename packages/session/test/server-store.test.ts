@@ -37,7 +37,7 @@ describe.each([
   })
   beforeEach(async () => {
     clock = new Date('2026-03-01T00:00:00Z')
-    store = createSessionStore({ prisma: db.prisma, policy, now: () => clock })
+    store = createSessionStore({ db, policy, now: () => clock })
     const user = await db.prisma.user.create({
       data: { appid: 'app-a', openid: `o-${Math.random()}` },
     })
@@ -73,8 +73,19 @@ describe.each([
     if (!viaPrisma) throw new Error('no session')
     // Every column the store reads (it never reads revokedReason), with the same values and types.
     const { revokedReason: _unread, ...expected } = viaPrisma
-    expect(await readSessionWithUser(db.prisma, session.id)).toEqual(expected)
-    expect(await readSessionWithUser(db.prisma, '00000000-0000-7000-8000-000000000000')).toBeNull()
+    expect(await readSessionWithUser(db, session.id)).toEqual(expected)
+    // Columns without a time zone are UTC, whatever the process's zone (Node
+    // reads TZ again when it changes): Beijing's is 8 hours off.
+    const zone = process.env.TZ
+    process.env.TZ = 'Asia/Shanghai'
+    try {
+      expect(new Date(2026, 0, 1).getTimezoneOffset()).toBe(-480)
+      expect(await readSessionWithUser(db, session.id)).toEqual(expected)
+    } finally {
+      if (zone === undefined) delete process.env.TZ
+      else process.env.TZ = zone
+    }
+    expect(await readSessionWithUser(db, '00000000-0000-7000-8000-000000000000')).toBeNull()
   })
 
   it('issues a token whose secret is stored only as its SHA-256', async () => {

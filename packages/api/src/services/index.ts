@@ -77,7 +77,7 @@ export function createApiServices(opts: ApiServicesOptions): ApiServices {
   return {
     db,
     sessions: createSessionStore({
-      prisma: db.prisma,
+      db,
       policy: opts.sessionPolicy,
       cache: opts.sessionCache,
       changes: opts.sessionChanges,

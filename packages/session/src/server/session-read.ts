@@ -1,11 +1,13 @@
 /**
  * The read behind every token that is not cached: the session and its user
  * in one statement. Prisma's `include` sends two (sessions, then users: it
- * does not join), which was half of what an uncached `user.me` cost; this is
- * the same read as one `$queryRaw` join, its row checked by zod at the
+ * does not join); its `$queryRaw` sends one, but still cost about 150 µs of
+ * Prisma's own work per call, more than the rest of an uncached `user.me`
+ * (docs/performance.md, issue 13). So this one read goes to the pool as a
+ * prepared statement (`Database.query`), its row checked by zod at the
  * boundary rather than cast. Everything else about sessions stays Prisma's.
  */
-import type { PrismaClient, User } from '@wxapp/db'
+import type { Database, PreparedStatement, User } from '@wxapp/db'
 import { z } from 'zod'
 import type { SessionRowWithUser } from './session-row'
 
@@ -16,7 +18,8 @@ const text = z.string().nullable()
 const JoinedRow = z
   .object({
     id: z.string(),
-    token_hash: z.instanceof(Uint8Array),
+    // pg reads bytea as a Buffer; Prisma's Bytes is a plain Uint8Array.
+    token_hash: z.instanceof(Uint8Array).transform((b) => new Uint8Array(b)),
     revoked_at: date.nullable(),
     user_id: z.string(),
     appid: z.string(),
@@ -74,13 +77,9 @@ const JoinedRow = z
     }
   })
 
-/** The session `id` (a UUID: the token format says so) with its user, or null. */
-export async function readSessionWithUser(
-  prisma: PrismaClient,
-  id: string,
-): Promise<SessionRowWithUser | null> {
-  const rows: unknown[] = await prisma.$queryRaw`
-    SELECT s.id::text AS id, s.token_hash, s.revoked_at, s.user_id::text AS user_id, s.appid,
+const SESSION_WITH_USER: PreparedStatement = {
+  name: 'wxapp_session_with_user',
+  text: `SELECT s.id, s.token_hash, s.revoked_at, s.user_id, s.appid,
       s.created_at, s.last_used_at, s.expires_at, s.absolute_expires_at,
       s.client_platform, s.client_model, s.client_system, s.client_version, s.ip,
       u.appid AS u_appid, u.openid AS u_openid, u.unionid AS u_unionid,
@@ -89,7 +88,14 @@ export async function readSessionWithUser(
       u.created_at AS u_created_at, u.updated_at AS u_updated_at,
       u.last_login_at AS u_last_login_at
     FROM sessions s JOIN users u ON u.id = s.user_id
-    WHERE s.id = ${id}::uuid`
-  const [row] = rows
+    WHERE s.id = $1`,
+}
+
+/** The session `id` (a UUID: the token format says so) with its user, or null. */
+export async function readSessionWithUser(
+  db: Pick<Database, 'query'>,
+  id: string,
+): Promise<SessionRowWithUser | null> {
+  const [row] = await db.query(SESSION_WITH_USER, [id])
   return row === undefined ? null : JoinedRow.parse(row)
 }

@@ -1,4 +1,4 @@
-import type { PrismaClient } from '@wxapp/db'
+import type { Database } from '@wxapp/db'
 import type { ClientInfo } from '../shared'
 import { DEFAULT_SESSION_POLICY, type SessionPolicy } from './policy'
 import { lruSessionCache, noSessionCache, type SessionCacheOptions } from './session-cache'
@@ -73,7 +73,8 @@ export function decodeSessionChange(message: string): SessionChange | null {
 }
 
 export function createSessionStore(opts: {
-  prisma: PrismaClient
+  /** Prisma for every statement but the session read, which is a prepared one (session-read.ts). */
+  db: Pick<Database, 'prisma' | 'query'>
   policy?: Partial<SessionPolicy>
   now?: () => Date
   /** Off unless given (and ttlMs > 0). */
@@ -81,10 +82,10 @@ export function createSessionStore(opts: {
   /** Other instances' changes reach this cache through it, and this one's reach theirs. */
   changes?: SessionChangeChannel
 }): SessionStore {
-  const { prisma } = opts
+  const { db } = opts
+  const { prisma } = db
   const now = opts.now ?? (() => new Date())
-  // One statement (a join), not Prisma's include, which sends two.
-  const read = (id: string) => readSessionWithUser(prisma, id)
+  const read = (id: string) => readSessionWithUser(db, id)
   const ttlMs = opts.cache?.ttlMs ?? 0
   const { changes } = opts
   const cache =
