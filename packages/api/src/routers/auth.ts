@@ -51,16 +51,23 @@ export const authRouter = router({
     }
     const app = requireApp(ctx, cloud ? cloud.appid : input.appid)
     const limits = ctx.services.loginLimits
-    await limitLogins(ctx, `ip:${ctx.clientIp}`, limits.perIpPerMinute, 'from this address')
+    await limitLogins(ctx, {
+      key: `ip:${ctx.clientIp}`,
+      perMinute: limits.perIpPerMinute,
+      who: 'from this address',
+    })
     const identity = await loginIdentity(ctx, app, input.code, cloud)
-    await limitLogins(
-      ctx,
-      userLoginLimit(app.appid, identity.openid),
-      limits.perUserPerMinute,
-      'for this WeChat user',
-    )
     const { openid, unionid } = identity
-    const user = await upsertUser(ctx, { appid: app.appid, openid, unionid })
+    // The per-user limit is counted in the statement that upserts the user.
+    const user = await upsertUser(
+      ctx,
+      { appid: app.appid, openid, unionid },
+      {
+        key: userLoginLimit(app.appid, openid),
+        perMinute: limits.perUserPerMinute,
+        who: 'for this WeChat user',
+      },
+    )
     return openSession(ctx, {
       user,
       appid: app.appid,

@@ -22,11 +22,14 @@ export function createSessionKeyVault(opts: {
   return {
     async store({ userId, appid, sessionKey }) {
       const encrypted = box.seal(sessionKey, context(appid, userId))
-      await prisma.wechatSessionKey.upsert({
-        where: { userId },
-        create: { userId, appid, encrypted },
-        update: { appid, encrypted },
-      })
+      // One raw INSERT … ON CONFLICT (on every code login): Prisma's upsert
+      // is the same statement, compiled on each call. updated_at is UTC, as
+      // the adapter sends a Date.
+      await prisma.$executeRaw`
+        INSERT INTO wechat_session_keys AS k (user_id, appid, encrypted, updated_at)
+        VALUES (${userId}::uuid, ${appid}, ${encrypted}, ${new Date()}::timestamp)
+        ON CONFLICT (user_id) DO UPDATE SET
+          appid = EXCLUDED.appid, encrypted = EXCLUDED.encrypted, updated_at = EXCLUDED.updated_at`
     },
     async read({ userId, appid }) {
       const row = await prisma.wechatSessionKey.findUnique({ where: { userId } })
