@@ -57,23 +57,19 @@ export const authRouter = router({
       who: 'from this address',
     })
     const identity = await loginIdentity(ctx, app, input.code, cloud)
-    const { openid, unionid } = identity
-    // The per-user limit is counted in the statement that upserts the user.
+    const { openid, unionid, sessionKey } = identity
+    // The per-user limit is counted, and the session_key stored, in the
+    // statement that upserts the user.
     const user = await upsertUser(
       ctx,
-      { appid: app.appid, openid, unionid },
+      { appid: app.appid, openid, unionid, sessionKey },
       {
         key: userLoginLimit(app.appid, openid),
         perMinute: limits.perUserPerMinute,
         who: 'for this WeChat user',
       },
     )
-    return openSession(ctx, {
-      user,
-      appid: app.appid,
-      sessionKey: identity.sessionKey,
-      client: input.client,
-    })
+    return openSession(ctx, { user, appid: app.appid, client: input.client })
   }),
 
   /** Logs out the session that makes the call. */

@@ -138,18 +138,29 @@ const UserRow = z
 
 /**
  * The user of (appid, openid), created on first login, after counting the
- * login against `limit` (the per-user limit): one statement, so a refused
- * login writes no user and an allowed one costs one round trip. INSERT … ON
- * CONFLICT DO UPDATE (a real write: last login) makes concurrent first logins
- * create exactly one user; the id is only used when the row is new (UUIDv7,
- * as Prisma's @default(uuid(7)) makes). Raw SQL: Prisma sends the hit and
- * the upsert as two statements and compiles its upsert on every call; the
+ * login against `limit` (the per-user limit), with the login's session_key
+ * stored sealed: one statement (data-modifying CTEs), so a refused login
+ * writes nothing and an allowed one costs one round trip. A login without a
+ * session_key (Cloud Hosting's headers) leaves whatever key an earlier code
+ * login of the same user kept: it is still that user's, and with none, the
+ * procedures that need one answer SESSION_KEY_MISSING.
+ *
+ * INSERT … ON CONFLICT DO UPDATE (a real write: last login) makes concurrent
+ * first logins create exactly one user; the id is only used when the row is
+ * new (UUIDv7, as Prisma's @default(uuid(7)) makes). Raw SQL: Prisma sends
+ * each write as its own statement and compiles its upserts on every call;
  * rows are checked by zod, not cast. Timestamps are `timestamp` columns
  * holding UTC, which is how the adapter sends a Date.
  */
 export async function upsertUser(
   ctx: Context,
-  identity: { appid: string; openid: string; unionid?: string | undefined },
+  identity: {
+    appid: string
+    openid: string
+    unionid?: string | undefined
+    /** Stored sealed with the user when not null (see openSession for null). */
+    sessionKey: string | null
+  },
   limit: LoginLimit,
 ): Promise<User> {
   const { prisma } = ctx.services.db
@@ -174,7 +185,17 @@ export async function upsertUser(
         unionid = coalesce(EXCLUDED.unionid, u.unionid)
       RETURNING u.id::text AS id, u.appid, u.openid, u.unionid, u.nickname, u.avatar_url,
         u.phone_number, u.phone_country_code, u.created_at, u.updated_at, u.last_login_at
-    )
+    )${
+      identity.sessionKey === null
+        ? Prisma.empty
+        : Prisma.sql`,
+    k AS (${ctx.services.sessionKeys.storeStatement({
+      userIds: Prisma.sql`SELECT id::uuid FROM u`,
+      appid: identity.appid,
+      openid: identity.openid,
+      sessionKey: identity.sessionKey,
+    })})`
+    }
     SELECT h.allowed, h.count, h.oldest, u.* FROM hit h LEFT JOIN u ON true`
   const [row] = rows
   if (hit) {
@@ -184,30 +205,22 @@ export async function upsertUser(
   return UserRow.parse(row)
 }
 
-/**
- * Keeps the login's session_key (sealed) and opens a session: what
- * `auth.login` answers. A login without a session_key (Cloud Hosting's
- * headers) leaves whatever key an earlier code login of the same user kept:
- * it is still that user's, and with none, the procedures that need one
- * answer SESSION_KEY_MISSING.
- */
+/** Opens a session for the user upsertUser returned: what `auth.login` answers. */
 export async function openSession(
   ctx: Context,
-  opts: { user: User; appid: string; sessionKey: string | null; client: ClientInfo | undefined },
+  opts: { user: User; appid: string; client: ClientInfo | undefined },
 ) {
   const { user, appid } = opts
-  const { sessions, sessionKeys } = ctx.services
+  const { sessions } = ctx.services
   // What a login changes (last login time, unionid) is nothing another
   // instance's cached user shows: no announcement, one statement less.
   await sessions.forgetUser(user.id, { everywhere: false })
-  // Two statements that need nothing of each other: sent at once, so the
-  // login waits for one round trip, not two.
-  const [{ token, session }] = await Promise.all([
-    sessions.create({ userId: user.id, appid, client: opts.client, ip: ctx.clientIp }),
-    opts.sessionKey === null
-      ? undefined
-      : sessionKeys.store({ userId: user.id, appid, sessionKey: opts.sessionKey }),
-  ])
+  const { token, session } = await sessions.create({
+    userId: user.id,
+    appid,
+    client: opts.client,
+    ip: ctx.clientIp,
+  })
   ctx.log.info({ userId: user.id, sessionId: session.id, appid }, 'logged in')
   return { token, expiresAt: session.absoluteExpiresAt.toISOString(), user: publicUser(user) }
 }
