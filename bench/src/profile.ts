@@ -110,24 +110,28 @@ const stack = await startStack({
 const signal = () => stack.server.child.kill('SIGUSR2')
 try {
   if (target === 'login') {
-    // Every request needs a fresh code: minted before the profiler starts.
-    const codes = await mint(stack.control, 3000, 0)
+    // Every request needs a fresh code: minted before the profiler starts,
+    // enough for 1,500 logins a second. The profiled run is timed (a run of
+    // `amount` requests ends on autocannon's one-second tick, which rounds its
+    // rate), so running out of codes shows as errors.
+    const codes = await mint(stack.control, 200 + Math.ceil(1500 * seconds), 0)
     let next = 0
-    const run = (amount: number) =>
+    const run = (run: { amount: number } | { seconds: number }) =>
       load({
         url: `${stack.server.url}/trpc/auth.login`,
         method: 'POST',
-        amount,
+        ...run,
         connections: 10,
         headers: { 'content-type': 'application/json' },
         body: () => JSON.stringify({ code: codes[Math.min(next++, codes.length - 1)] }),
+        serverPid: stack.server.child.pid,
       })
-    await run(200)
+    await run({ amount: 200 })
     signal()
-    const r = await run(2500)
+    const r = await run({ seconds })
     signal()
     console.log(
-      `login: ${r.requestsPerSecond.toFixed(0)} req/s, p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms, errors ${r.errors + r.non2xx}`,
+      `login: ${r.requestsPerSecond.toFixed(0)} req/s, p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms, errors ${r.errors + r.non2xx}, server CPU ${r.serverCpuUs?.toFixed(0)} µs/login (profiler on)`,
     )
   } else {
     const token = await loginToken(stack, 'profile-user')

@@ -18,7 +18,8 @@ export interface PreparedDatabase {
   url: string
   cleanup: () => Promise<void>
   /** Reads the sealed session_key stored for a user, where the test can reach the database. */
-  sealedSessionKey?: (userId: string) => Promise<string | null>
+  /** The user's sealed session_key and their openid (what it is bound to). */
+  sealedSessionKey?: (userId: string) => Promise<{ encrypted: string; openid: string } | null>
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
@@ -135,9 +136,10 @@ export function describeLoginFlows(name: string, prepare: () => Promise<Prepared
       const sealedAfter = await databases[0]?.sealedSessionKey?.(me.id)
       if (sealedBefore !== undefined) {
         const box = createSecretBox([dataKey(Buffer.from(TEST_DATA_KEY, 'base64'))])
-        const context = `wechat-session-key:${SIM_DEV_APPID}:${me.id}`
-        const keyBefore = box.open(sealedBefore ?? '', context)
-        const keyAfter = box.open(sealedAfter ?? '', context)
+        // Bound to the app and the user's openid (packages/session's session-keys.ts).
+        const context = `wechat-session-key/openid:${SIM_DEV_APPID}:${sealedBefore?.openid}`
+        const keyBefore = box.open(sealedBefore?.encrypted ?? '', context)
+        const keyAfter = box.open(sealedAfter?.encrypted ?? '', context)
         expect(Buffer.from(keyAfter, 'base64')).toHaveLength(16)
         expect(keyAfter).not.toBe(keyBefore)
       }

@@ -11,11 +11,12 @@ describeLoginFlows('PostgreSQL', async () => {
       const client = new pg.Client({ connectionString: db.url })
       await client.connect()
       try {
-        const { rows } = await client.query<{ encrypted: string }>(
-          'SELECT encrypted FROM wechat_session_keys WHERE user_id = $1',
+        const { rows } = await client.query<{ encrypted: string; openid: string }>(
+          `SELECT k.encrypted, u.openid FROM wechat_session_keys k JOIN users u ON u.id = k.user_id
+            WHERE k.user_id = $1`,
           [userId],
         )
-        return rows[0]?.encrypted ?? null
+        return rows[0] ?? null
       } finally {
         await client.end()
       }

@@ -8,6 +8,7 @@ import {
   dataKey,
   hashSecret,
   parseToken,
+  SecretBoxError,
   type SessionStore,
 } from '../src/server'
 import { readSessionWithUser } from '../src/server/session-read'
@@ -24,6 +25,7 @@ describe.each([
   let clock: Date
   let store: SessionStore
   let userId: string
+  let openid: string
 
   beforeAll(async () => {
     const made = await makeDatabase()
@@ -42,6 +44,7 @@ describe.each([
       data: { appid: 'app-a', openid: `o-${Math.random()}` },
     })
     userId = user.id
+    openid = user.openid
   })
   const advance = (ms: number) => {
     clock = new Date(clock.getTime() + ms)
@@ -189,14 +192,31 @@ describe.each([
   it('keeps the session_key sealed at rest and bound to its user and app', async () => {
     const box = createSecretBox([dataKey(Buffer.alloc(32, 1))])
     const vault = createSessionKeyVault({ prisma: db.prisma, box })
-    await vault.store({ userId, appid: 'app-a', sessionKey: 'c2Vzc2lvbi1rZXktMTIzNA==' })
+    await vault.store({ userId, appid: 'app-a', openid, sessionKey: 'c2Vzc2lvbi1rZXktMTIzNA==' })
     const row = await db.prisma.wechatSessionKey.findUniqueOrThrow({ where: { userId } })
     expect(row.encrypted).not.toContain('c2Vzc2lvbi1rZXktMTIzNA')
     expect(await vault.read({ userId, appid: 'app-a' })).toBe('c2Vzc2lvbi1rZXktMTIzNA==')
     expect(await vault.read({ userId, appid: 'app-b' })).toBeNull()
 
-    await vault.store({ userId, appid: 'app-a', sessionKey: 'bmV3LWtleQ==' })
+    await vault.store({ userId, appid: 'app-a', openid, sessionKey: 'bmV3LWtleQ==' })
     expect(await vault.read({ userId, appid: 'app-a' })).toBe('bmV3LWtleQ==')
     expect(await db.prisma.wechatSessionKey.count({ where: { userId } })).toBe(1)
+
+    // A row copied onto another user does not open.
+    const other = await db.prisma.user.create({
+      data: { appid: 'app-a', openid: `o-${Math.random()}` },
+    })
+    await db.prisma.wechatSessionKey.create({
+      data: { userId: other.id, appid: 'app-a', encrypted: row.encrypted },
+    })
+    await expect(vault.read({ userId: other.id, appid: 'app-a' })).rejects.toThrow(SecretBoxError)
+  })
+
+  it('still opens a key sealed before keys were bound to the openid (to the user id)', async () => {
+    const box = createSecretBox([dataKey(Buffer.alloc(32, 1))])
+    const vault = createSessionKeyVault({ prisma: db.prisma, box })
+    const encrypted = box.seal('b2xkLWtleQ==', `wechat-session-key:app-a:${userId}`)
+    await db.prisma.wechatSessionKey.create({ data: { userId, appid: 'app-a', encrypted } })
+    expect(await vault.read({ userId, appid: 'app-a' })).toBe('b2xkLWtleQ==')
   })
 })

@@ -5,7 +5,13 @@ import {
   WechatSceneInvalidError,
   WechatWatermarkMismatchError,
 } from './errors'
-import { createTransport, type RequestJson, type WechatFetch, type WechatLogger } from './http'
+import {
+  createTransport,
+  keepAliveFetch,
+  type RequestJson,
+  type WechatFetch,
+  type WechatLogger,
+} from './http'
 
 export const WECHAT_API_BASE = 'https://api.weixin.qq.com'
 
@@ -236,7 +242,7 @@ export function createWechatClient(options: WechatClientOptions): WechatClient {
     timeoutMs: config.timeoutMs,
     retries: config.retries,
     backoffMs: config.backoffMs,
-    fetch: injected ?? ((url, init) => globalThis.fetch(url, init)),
+    fetch: injected ?? keepAliveFetch(),
     logger,
     secrets: [config.secret],
   })

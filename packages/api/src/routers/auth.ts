@@ -51,22 +51,25 @@ export const authRouter = router({
     }
     const app = requireApp(ctx, cloud ? cloud.appid : input.appid)
     const limits = ctx.services.loginLimits
-    await limitLogins(ctx, `ip:${ctx.clientIp}`, limits.perIpPerMinute, 'from this address')
-    const identity = await loginIdentity(ctx, app, input.code, cloud)
-    await limitLogins(
-      ctx,
-      userLoginLimit(app.appid, identity.openid),
-      limits.perUserPerMinute,
-      'for this WeChat user',
-    )
-    const { openid, unionid } = identity
-    const user = await upsertUser(ctx, { appid: app.appid, openid, unionid })
-    return openSession(ctx, {
-      user,
-      appid: app.appid,
-      sessionKey: identity.sessionKey,
-      client: input.client,
+    await limitLogins(ctx, {
+      key: `ip:${ctx.clientIp}`,
+      perMinute: limits.perIpPerMinute,
+      who: 'from this address',
     })
+    const identity = await loginIdentity(ctx, app, input.code, cloud)
+    const { openid, unionid, sessionKey } = identity
+    // The per-user limit is counted, and the session_key stored, in the
+    // statement that upserts the user.
+    const user = await upsertUser(
+      ctx,
+      { appid: app.appid, openid, unionid, sessionKey },
+      {
+        key: userLoginLimit(app.appid, openid),
+        perMinute: limits.perUserPerMinute,
+        who: 'for this WeChat user',
+      },
+    )
+    return openSession(ctx, { user, appid: app.appid, client: input.client })
   }),
 
   /** Logs out the session that makes the call. */

@@ -2,14 +2,17 @@
  * The steps of `auth.login`, each a named function over the request's
  * context, so the procedure reads as the flow it is.
  */
-import type { User } from '@wxapp/db'
+import { Prisma, type User } from '@wxapp/db'
 import type { ClientInfo } from '@wxapp/session/shared'
 import type { Code2SessionResult } from '@wxapp/wechat'
+import { v7 as uuidv7 } from 'uuid'
+import { z } from 'zod'
 import type { CloudIdentity } from '../cloud-identity'
 import type { Context } from '../context'
 import { ReasonedError } from '../errors'
 import { publicUser } from '../users'
 import { callWechat, wechatLoginError } from '../wechat-errors'
+import type { RateLimitResult } from './rate-limit'
 import type { WechatApp } from './wechat-apps'
 
 const MINUTE = 60_000
@@ -20,20 +23,29 @@ export const loginLimitKey = (key: string) => `login:${key}`
 /** What the per-user login limit counts: one WeChat user of one app (a deleted account's row goes with it). */
 export const userLoginLimit = (appid: string, openid: string) => `user:${appid}:${openid}`
 
-/** Counts one login against a per-minute limit (0: none); refuses beyond it. */
-export async function limitLogins(
-  ctx: Context,
-  key: string,
-  perMinute: number,
-  who: string,
-): Promise<void> {
-  if (perMinute === 0) return
-  const result = await ctx.services.rateLimiter.hit(loginLimitKey(key), perMinute, MINUTE)
-  if (result.allowed) return
-  ctx.log.warn({ limit: who, count: result.count }, 'login rate limit reached')
+/** A login limit: what it counts (see loginLimitKey), per minute (0: none), and whom, for the refusal. */
+export interface LoginLimit {
+  key: string
+  perMinute: number
+  who: string
+}
+
+function refuseLogin(ctx: Context, limit: LoginLimit, result: RateLimitResult): never {
+  ctx.log.warn({ limit: limit.who, count: result.count }, 'login rate limit reached')
   throw new ReasonedError('LOGIN_RATE_LIMITED', {
-    message: `Too many logins ${who}: try again after ${result.resetAt.toISOString()}`,
+    message: `Too many logins ${limit.who}: try again after ${result.resetAt.toISOString()}`,
   })
+}
+
+/** Counts one login against a per-minute limit (0: none); refuses beyond it. */
+export async function limitLogins(ctx: Context, limit: LoginLimit): Promise<void> {
+  if (limit.perMinute === 0) return
+  const result = await ctx.services.rateLimiter.hit(
+    loginLimitKey(limit.key),
+    limit.perMinute,
+    MINUTE,
+  )
+  if (!result.allowed) refuseLogin(ctx, limit, result)
 }
 
 /** wx.login's code -> WeChat's identity of the user (code2Session), or the typed error. */
@@ -90,53 +102,119 @@ export async function loginIdentity(
   }
 }
 
+const date = z.date()
+const text = z.string().nullable()
+
+/** The user's row as the statement returns it, checked into Prisma's own type. */
+const UserRow = z
+  .object({
+    id: z.string(),
+    appid: z.string(),
+    openid: z.string(),
+    unionid: text,
+    nickname: text,
+    avatar_url: text,
+    phone_number: text,
+    phone_country_code: text,
+    created_at: date,
+    updated_at: date,
+    last_login_at: date.nullable(),
+  })
+  .transform(
+    (r): User => ({
+      id: r.id,
+      appid: r.appid,
+      openid: r.openid,
+      unionid: r.unionid,
+      nickname: r.nickname,
+      avatarUrl: r.avatar_url,
+      phoneNumber: r.phone_number,
+      phoneCountryCode: r.phone_country_code,
+      createdAt: r.created_at,
+      updatedAt: r.updated_at,
+      lastLoginAt: r.last_login_at,
+    }),
+  )
+
 /**
- * The user of (appid, openid), created on first login. The upsert's update is
- * a real write (last login), which makes PostgreSQL run it as one INSERT … ON
- * CONFLICT, so concurrent first logins create exactly one user; a unique
- * violation is still possible on other paths and is answered by a re-read.
+ * The user of (appid, openid), created on first login, after counting the
+ * login against `limit` (the per-user limit), with the login's session_key
+ * stored sealed: one statement (data-modifying CTEs), so a refused login
+ * writes nothing and an allowed one costs one round trip. A login without a
+ * session_key (Cloud Hosting's headers) leaves whatever key an earlier code
+ * login of the same user kept: it is still that user's, and with none, the
+ * procedures that need one answer SESSION_KEY_MISSING.
+ *
+ * INSERT … ON CONFLICT DO UPDATE (a real write: last login) makes concurrent
+ * first logins create exactly one user; the id is only used when the row is
+ * new (UUIDv7, as Prisma's @default(uuid(7)) makes). Raw SQL: Prisma sends
+ * each write as its own statement and compiles its upserts on every call;
+ * rows are checked by zod, not cast. Timestamps are `timestamp` columns
+ * holding UTC, which is how the adapter sends a Date.
  */
 export async function upsertUser(
   ctx: Context,
-  identity: { appid: string; openid: string; unionid?: string | undefined },
+  identity: {
+    appid: string
+    openid: string
+    unionid?: string | undefined
+    /** Stored sealed with the user when not null (see openSession for null). */
+    sessionKey: string | null
+  },
+  limit: LoginLimit,
 ): Promise<User> {
   const { prisma } = ctx.services.db
-  const where = { appid_openid: { appid: identity.appid, openid: identity.openid } }
-  const data = {
-    lastLoginAt: new Date(),
-    ...(identity.unionid ? { unionid: identity.unionid } : {}),
+  const hit =
+    limit.perMinute === 0
+      ? null
+      : ctx.services.rateLimiter.hitStatement(loginLimitKey(limit.key), limit.perMinute, MINUTE)
+  const at = new Date()
+  const hitSql = hit
+    ? hit.sql
+    : Prisma.sql`SELECT true AS allowed, 0 AS count, NULL::timestamptz AS oldest`
+  const rows: unknown[] = await prisma.$queryRaw`
+    WITH hit AS (${hitSql}),
+    u AS (
+      INSERT INTO users AS u (id, appid, openid, unionid, created_at, updated_at, last_login_at)
+      SELECT ${uuidv7()}::uuid, ${identity.appid}, ${identity.openid}, ${identity.unionid || null},
+             ${at}::timestamp, ${at}::timestamp, ${at}::timestamp
+       WHERE (SELECT allowed FROM hit)
+      ON CONFLICT (appid, openid) DO UPDATE SET
+        last_login_at = EXCLUDED.last_login_at,
+        updated_at = EXCLUDED.updated_at,
+        unionid = coalesce(EXCLUDED.unionid, u.unionid)
+      RETURNING u.id::text AS id, u.appid, u.openid, u.unionid, u.nickname, u.avatar_url,
+        u.phone_number, u.phone_country_code, u.created_at, u.updated_at, u.last_login_at
+    )${
+      identity.sessionKey === null
+        ? Prisma.empty
+        : Prisma.sql`,
+    k AS (${ctx.services.sessionKeys.storeStatement({
+      userIds: Prisma.sql`SELECT id::uuid FROM u`,
+      appid: identity.appid,
+      openid: identity.openid,
+      sessionKey: identity.sessionKey,
+    })})`
+    }
+    SELECT h.allowed, h.count, h.oldest, u.* FROM hit h LEFT JOIN u ON true`
+  const [row] = rows
+  if (hit) {
+    const result = hit.result(row)
+    if (!result.allowed) refuseLogin(ctx, limit, result)
   }
-  try {
-    return await prisma.user.upsert({
-      where,
-      create: { appid: identity.appid, openid: identity.openid, ...data },
-      update: data,
-    })
-  } catch (error) {
-    if ((error as { code?: string }).code !== 'P2002') throw error
-    return prisma.user.update({ where, data })
-  }
+  return UserRow.parse(row)
 }
 
-/**
- * Keeps the login's session_key (sealed) and opens a session: what
- * `auth.login` answers. A login without a session_key (Cloud Hosting's
- * headers) leaves whatever key an earlier code login of the same user kept:
- * it is still that user's, and with none, the procedures that need one
- * answer SESSION_KEY_MISSING.
- */
+/** Opens a session for the user upsertUser returned: what `auth.login` answers. */
 export async function openSession(
   ctx: Context,
-  opts: { user: User; appid: string; sessionKey: string | null; client: ClientInfo | undefined },
+  opts: { user: User; appid: string; client: ClientInfo | undefined },
 ) {
   const { user, appid } = opts
-  const { sessions, sessionKeys } = ctx.services
+  const { sessions } = ctx.services
   // What a login changes (last login time, unionid) is nothing another
   // instance's cached user shows: no announcement, one statement less.
   await sessions.forgetUser(user.id, { everywhere: false })
-  if (opts.sessionKey !== null) {
-    await sessionKeys.store({ userId: user.id, appid, sessionKey: opts.sessionKey })
-  }
   const { token, session } = await sessions.create({
     userId: user.id,
     appid,

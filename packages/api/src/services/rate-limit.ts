@@ -9,9 +9,22 @@ export interface RateLimitResult {
   resetAt: Date
 }
 
+/**
+ * One hit as a statement to put in a larger one (a data-modifying CTE), so a
+ * caller can count a hit and act on its verdict in the same round trip: `sql`
+ * is the INSERT … RETURNING (columns allowed, count, oldest), `result` reads
+ * that row.
+ */
+export interface RateLimitHit {
+  sql: Prisma.Sql
+  result(row: unknown): RateLimitResult
+}
+
 export interface RateLimiter {
   /** Counts one hit for `key`: allowed while fewer than `limit` hits were allowed in the last `windowMs`. */
   hit(key: string, limit: number, windowMs: number): Promise<RateLimitResult>
+  /** The same hit, not yet sent: see RateLimitHit. */
+  hitStatement(key: string, limit: number, windowMs: number): RateLimitHit
   /** Deletes the logs of keys not hit since `now - retainMs`. */
   purge(retainMs?: number): Promise<number>
 }
@@ -35,13 +48,13 @@ const HitRow = z.object({
  */
 export function createRateLimiter(opts: { prisma: PrismaClient; now?: () => Date }): RateLimiter {
   const now = opts.now ?? (() => new Date())
-  return {
-    async hit(key, limit, windowMs) {
-      const at = now()
-      const since = new Date(at.getTime() - windowMs)
+  const hitStatement = (key: string, limit: number, windowMs: number): RateLimitHit => {
+    const at = now()
+    const since = new Date(at.getTime() - windowMs)
+    return {
       // In ON CONFLICT DO UPDATE every expression reads the row as it was, so
       // the decision (last_allowed) and the new log agree.
-      const rows = await opts.prisma.$queryRaw<unknown[]>(Prisma.sql`
+      sql: Prisma.sql`
         INSERT INTO rate_limit_logs AS r (key, hits, last_allowed, last_hit_at)
         VALUES (${key}, CASE WHEN ${limit} > 0 THEN ARRAY[${at}::timestamptz] ELSE '{}' END,
                 ${limit} > 0, ${at}::timestamptz)
@@ -56,14 +69,24 @@ export function createRateLimiter(opts: { prisma: PrismaClient; now?: () => Date
             ) kept
           ),
           last_hit_at = greatest(r.last_hit_at, ${at}::timestamptz)
-        RETURNING last_allowed AS allowed, coalesce(cardinality(hits), 0)::int AS count, hits[1] AS oldest`)
-      const row = HitRow.parse(rows[0])
-      return {
-        allowed: row.allowed,
-        count: row.count,
-        resetAt: row.allowed || !row.oldest ? at : new Date(row.oldest.getTime() + windowMs),
-      }
+        RETURNING last_allowed AS allowed, coalesce(cardinality(hits), 0)::int AS count, hits[1] AS oldest`,
+      result(value) {
+        const row = HitRow.parse(value)
+        return {
+          allowed: row.allowed,
+          count: row.count,
+          resetAt: row.allowed || !row.oldest ? at : new Date(row.oldest.getTime() + windowMs),
+        }
+      },
+    }
+  }
+  return {
+    async hit(key, limit, windowMs) {
+      const statement = hitStatement(key, limit, windowMs)
+      const rows = await opts.prisma.$queryRaw<unknown[]>(statement.sql)
+      return statement.result(rows[0])
     },
+    hitStatement,
     async purge(retainMs = 3600_000) {
       const { count } = await opts.prisma.rateLimitLog.deleteMany({
         where: { lastHitAt: { lt: new Date(now().getTime() - retainMs) } },

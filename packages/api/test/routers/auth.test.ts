@@ -168,6 +168,41 @@ describe('auth.login rate limits', () => {
   })
 })
 
+describe('auth.login per-user limit, counted with the user upsert', () => {
+  let limited: TestApi
+  beforeAll(async () => {
+    limited = await createTestApi({ loginLimits: { perIpPerMinute: 0, perUserPerMinute: 1 } })
+  })
+  afterAll(() => limited?.close())
+
+  it('writes nothing of the user when it refuses: no last login, no session', async () => {
+    const attempt = async () =>
+      limited
+        .caller()
+        .auth.login({ code: await limited.sim.login({ appid: APP_A.appid, user: 'kim' }) })
+    const before = Date.now()
+    const first = await attempt()
+    const row = await limited.db.prisma.user.findUniqueOrThrow({ where: { id: first.user.id } })
+    // Written as UTC (the columns are `timestamp`): read back as the time it is.
+    expect(Math.abs((row.lastLoginAt?.getTime() ?? 0) - before)).toBeLessThan(5_000)
+    expect(row.createdAt.getTime()).toBe(row.lastLoginAt?.getTime())
+    await new Promise((r) => setTimeout(r, 20))
+    expect(await refusal(attempt())).toEqual({
+      code: 'TOO_MANY_REQUESTS',
+      reason: 'LOGIN_RATE_LIMITED',
+    })
+    const after = await limited.db.prisma.user.findUniqueOrThrow({ where: { id: first.user.id } })
+    expect(after.lastLoginAt).toEqual(row.lastLoginAt)
+    expect(await limited.db.prisma.session.count({ where: { userId: first.user.id } })).toBe(1)
+    const session = await limited.db.prisma.session.findFirstOrThrow({
+      where: { userId: first.user.id },
+    })
+    expect(Math.abs(session.createdAt.getTime() - before)).toBeLessThan(5_000)
+    expect(session.tokenHash).toHaveLength(32)
+    expect(first.token).not.toContain(Buffer.from(session.tokenHash).toString('base64url'))
+  })
+})
+
 describe('auth.logout and auth.logoutAll', () => {
   it('end the calling session, or every session of the user', async () => {
     const phone = await api.login('lily')

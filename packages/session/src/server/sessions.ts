@@ -5,6 +5,7 @@
  * policy.ts (lifetimes), token.ts (the token) or here, once.
  */
 import type { PrismaClient, User } from '@wxapp/db'
+import { v7 as uuidv7 } from 'uuid'
 import type { ClientInfo, SessionReason } from '../shared'
 import { initialTimes, renewalAt, type SessionPolicy, sessionState } from './policy'
 import type { SessionCache } from './session-cache'
@@ -47,25 +48,38 @@ export type RevokeReason = 'logout' | 'logout_all' | 'revoked_by_user' | 'admin'
 
 const refuse = (reason: SessionReason): SessionValidation => ({ ok: false, reason })
 
-/** Opens a session; the token is returned once and never stored. */
+/**
+ * Opens a session; the token is returned once and never stored. One INSERT
+ * by `$executeRaw` (every value is known here, nothing to read back): what
+ * Prisma's create compiles and maps on each call is most of a login's
+ * database work. The id is a UUIDv7, as Prisma's @default(uuid(7)) makes;
+ * `timestamp` columns hold UTC, which is how the adapter sends a Date.
+ */
 export async function createSession(
   deps: SessionDeps,
   input: { userId: string; appid: string; client?: ClientInfo | undefined; ip?: string | null },
 ): Promise<{ token: string; session: SessionRecord }> {
   const { secret, hash } = newSecret()
-  const row = await deps.prisma.session.create({
-    data: {
-      tokenHash: new Uint8Array(hash),
-      userId: input.userId,
-      appid: input.appid,
-      ...initialTimes(deps.policy, deps.now()),
-      clientPlatform: input.client?.platform ?? null,
-      clientModel: input.client?.model ?? null,
-      clientSystem: input.client?.system ?? null,
-      clientVersion: input.client?.version ?? null,
-      ip: input.ip ?? null,
-    },
-  })
+  const row = {
+    id: uuidv7(),
+    userId: input.userId,
+    appid: input.appid,
+    // The wall clock, as Prisma's @default(now()) wrote it: sessions list in this order.
+    createdAt: new Date(),
+    ...initialTimes(deps.policy, deps.now()),
+    clientPlatform: input.client?.platform ?? null,
+    clientModel: input.client?.model ?? null,
+    clientSystem: input.client?.system ?? null,
+    clientVersion: input.client?.version ?? null,
+    ip: input.ip ?? null,
+  }
+  await deps.prisma.$executeRaw`
+    INSERT INTO sessions (id, token_hash, user_id, appid, created_at, last_used_at, expires_at,
+      absolute_expires_at, client_platform, client_model, client_system, client_version, ip)
+    VALUES (${row.id}::uuid, ${new Uint8Array(hash)}, ${row.userId}::uuid, ${row.appid},
+      ${row.createdAt}::timestamp, ${row.lastUsedAt}::timestamp, ${row.expiresAt}::timestamp,
+      ${row.absoluteExpiresAt}::timestamp, ${row.clientPlatform}, ${row.clientModel},
+      ${row.clientSystem}, ${row.clientVersion}, ${row.ip})`
   return { token: formatToken(row.id, secret), session: toRecord(row) }
 }
 
