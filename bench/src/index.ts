@@ -88,7 +88,12 @@ async function openDatabases(): Promise<DatabaseRun[]> {
 }
 
 const apiResults: VariantResult[] = []
-const loginResults: { database: string; login: LoadResult; healthz: LoadResult }[] = []
+const loginResults: {
+  database: string
+  server: string
+  login: LoadResult
+  healthz: LoadResult
+}[] = []
 const clientResults: { database: string; result: ClientResult }[] = []
 let weapp: WeappResult | null = null
 let cluster: ClusterResult | null = null
@@ -119,11 +124,22 @@ try {
       }
     }
     if (ONLY.has('login')) {
-      const r = await benchLogin({ databaseUrl: db.url, seconds: SECONDS, connections: 10 })
-      loginResults.push({ database: db.label, ...r })
-      console.log(`\n${db.label}, auth.login (fresh code per request, 10 connections)`)
-      console.log(row('GET /healthz', r.healthz))
-      console.log(row('tRPC auth.login', r.login))
+      const builds = [
+        { server: 'this build', entry: undefined },
+        ...(BASELINE ? [{ server: 'baseline (BENCH_BASELINE)', entry: resolve(BASELINE) }] : []),
+      ]
+      for (const { server, entry } of builds) {
+        const r = await benchLogin({
+          databaseUrl: db.url,
+          seconds: SECONDS,
+          connections: 10,
+          entry,
+        })
+        loginResults.push({ database: db.label, server, ...r })
+        console.log(`\n${db.label}, ${server}: auth.login (fresh code per request, 10 connections)`)
+        console.log(row('GET /healthz', r.healthz))
+        console.log(row('tRPC auth.login', r.login))
+      }
     }
     // Several instances share a PostgreSQL server (PGlite belongs to one process).
     if (ONLY.has('cluster') && db.url.startsWith('postgres')) {
@@ -172,8 +188,9 @@ if (apiResults.length > 0) {
 }
 for (const r of loginResults) {
   lines.push(
-    `${pad(r.database, 19)}auth.login ${r.login.requestsPerSecond.toFixed(0)} req/s, ` +
+    `${pad(r.database, 19)}${pad(r.server, 34)}auth.login ${r.login.requestsPerSecond.toFixed(0)} req/s, ` +
       `p50 ${ms(r.login.p50Ms)} ms, p99 ${ms(r.login.p99Ms)} ms, ` +
+      (r.login.serverCpuUs === null ? '' : `server CPU ${r.login.serverCpuUs.toFixed(0)} µs, `) +
       `÷ /healthz ${ratio(r.login, r.healthz).toFixed(3)}` +
       (failures(r.login) > 0 ? `, FAILED ${failures(r.login)}` : ''),
   )

@@ -140,7 +140,10 @@ export function describeSoak(opts: SoakOptions) {
               else if (op === 'user.updateProfile')
                 await app.api.user.updateProfile.mutate({
                   nickname: `用户 ${index}·${n} 🙂`,
-                  ...(n % 3 === 0 ? { avatarUrl: `https://example.com/${index}/${n}.png` } : {}),
+                  // The simulator downloads it for its media check: a local URL (404).
+                  ...(n % 3 === 0
+                    ? { avatarUrl: `${server.url}/uploads/soak/${index}/${n}.png` }
+                    : {}),
                 })
               else if (op === 'session.list') {
                 const list = await app.api.session.list.query()

@@ -50,7 +50,14 @@ function main(): void {
     clearInterval(sweeper)
     // Requests held by an injected delay answer now instead of holding the exit.
     shutdown.abort()
-    const timer = setTimeout(() => server.closeAllConnections(), SHUTDOWN_TIMEOUT_MS)
+    // Unref'd: it fires only if something still holds the process, such as
+    // kept-alive client sockets or a media download stuck in a DNS lookup
+    // (not abortable); the simulator then exits anyway.
+    const timer = setTimeout(() => {
+      server.closeAllConnections()
+      logger.warn('shutdown timed out; exiting with work in flight')
+      process.exit(process.exitCode ?? 0)
+    }, SHUTDOWN_TIMEOUT_MS)
     timer.unref()
     server.close(() => {
       logger.info('stopped')

@@ -2,9 +2,9 @@ import { z } from 'zod'
 import { ReasonedError } from '../errors'
 import {
   limitLogins,
+  loggedIn,
   loginIdentity,
-  openSession,
-  upsertUser,
+  recordLogin,
   userLoginLimit,
 } from '../services/login'
 import { requireApp } from '../services/wechat-apps'
@@ -58,9 +58,9 @@ export const authRouter = router({
     })
     const identity = await loginIdentity(ctx, app, input.code, cloud)
     const { openid, unionid, sessionKey } = identity
-    // The per-user limit is counted, and the session_key stored, in the
-    // statement that upserts the user.
-    const user = await upsertUser(
+    // One statement counts the per-user limit and writes the user, the
+    // sealed session_key and the session.
+    const login = await recordLogin(
       ctx,
       { appid: app.appid, openid, unionid, sessionKey },
       {
@@ -68,8 +68,9 @@ export const authRouter = router({
         perMinute: limits.perUserPerMinute,
         who: 'for this WeChat user',
       },
+      input.client,
     )
-    return openSession(ctx, { user, appid: app.appid, client: input.client })
+    return loggedIn(ctx, login)
   }),
 
   /** Logs out the session that makes the call. */

@@ -3,6 +3,7 @@
  * context, so the procedure reads as the flow it is.
  */
 import { Prisma, type User } from '@wxapp/db'
+import type { SessionRecord } from '@wxapp/session/server'
 import type { ClientInfo } from '@wxapp/session/shared'
 import type { Code2SessionResult } from '@wxapp/wechat'
 import { v7 as uuidv7 } from 'uuid'
@@ -137,13 +138,13 @@ const UserRow = z
   )
 
 /**
- * The user of (appid, openid), created on first login, after counting the
- * login against `limit` (the per-user limit), with the login's session_key
- * stored sealed: one statement (data-modifying CTEs), so a refused login
- * writes nothing and an allowed one costs one round trip. A login without a
- * session_key (Cloud Hosting's headers) leaves whatever key an earlier code
- * login of the same user kept: it is still that user's, and with none, the
- * procedures that need one answer SESSION_KEY_MISSING.
+ * A login's writes, in one statement (data-modifying CTEs), after counting
+ * it against `limit` (the per-user limit): the user of (appid, openid),
+ * created on first login; the login's session_key, sealed; the new session.
+ * A refused login writes nothing; an allowed one costs one round trip. A
+ * login without a session_key (Cloud Hosting's headers) leaves whatever key
+ * an earlier code login of the same user kept: it is still that user's, and
+ * with none, the procedures that need one answer SESSION_KEY_MISSING.
  *
  * INSERT … ON CONFLICT DO UPDATE (a real write: last login) makes concurrent
  * first logins create exactly one user; the id is only used when the row is
@@ -152,17 +153,18 @@ const UserRow = z
  * rows are checked by zod, not cast. Timestamps are `timestamp` columns
  * holding UTC, which is how the adapter sends a Date.
  */
-export async function upsertUser(
+export async function recordLogin(
   ctx: Context,
   identity: {
     appid: string
     openid: string
     unionid?: string | undefined
-    /** Stored sealed with the user when not null (see openSession for null). */
+    /** Stored sealed with the user when not null (see above for null). */
     sessionKey: string | null
   },
   limit: LoginLimit,
-): Promise<User> {
+  client: ClientInfo | undefined,
+): Promise<{ user: User; token: string; session: SessionRecord }> {
   const { prisma } = ctx.services.db
   const hit =
     limit.perMinute === 0
@@ -172,6 +174,13 @@ export async function upsertUser(
   const hitSql = hit
     ? hit.sql
     : Prisma.sql`SELECT true AS allowed, 0 AS count, NULL::timestamptz AS oldest`
+  const userIds = Prisma.sql`SELECT id::uuid FROM u`
+  const session = ctx.services.sessions.insertStatement({
+    userIds,
+    appid: identity.appid,
+    client,
+    ip: ctx.clientIp,
+  })
   const rows: unknown[] = await prisma.$queryRaw`
     WITH hit AS (${hitSql}),
     u AS (
@@ -185,42 +194,37 @@ export async function upsertUser(
         unionid = coalesce(EXCLUDED.unionid, u.unionid)
       RETURNING u.id::text AS id, u.appid, u.openid, u.unionid, u.nickname, u.avatar_url,
         u.phone_number, u.phone_country_code, u.created_at, u.updated_at, u.last_login_at
-    )${
+    ),${
       identity.sessionKey === null
         ? Prisma.empty
-        : Prisma.sql`,
+        : Prisma.sql`
     k AS (${ctx.services.sessionKeys.storeStatement({
-      userIds: Prisma.sql`SELECT id::uuid FROM u`,
+      userIds,
       appid: identity.appid,
       openid: identity.openid,
       sessionKey: identity.sessionKey,
-    })})`
+    })}),`
     }
+    s AS (${session.sql})
     SELECT h.allowed, h.count, h.oldest, u.* FROM hit h LEFT JOIN u ON true`
   const [row] = rows
   if (hit) {
     const result = hit.result(row)
     if (!result.allowed) refuseLogin(ctx, limit, result)
   }
-  return UserRow.parse(row)
+  const user = UserRow.parse(row)
+  return { user, ...session.opened(user.id) }
 }
 
-/** Opens a session for the user upsertUser returned: what `auth.login` answers. */
-export async function openSession(
+/** What `auth.login` answers for the login recordLogin wrote. */
+export async function loggedIn(
   ctx: Context,
-  opts: { user: User; appid: string; client: ClientInfo | undefined },
+  login: { user: User; token: string; session: SessionRecord },
 ) {
-  const { user, appid } = opts
-  const { sessions } = ctx.services
+  const { user, token, session } = login
   // What a login changes (last login time, unionid) is nothing another
   // instance's cached user shows: no announcement, one statement less.
-  await sessions.forgetUser(user.id, { everywhere: false })
-  const { token, session } = await sessions.create({
-    userId: user.id,
-    appid,
-    client: opts.client,
-    ip: ctx.clientIp,
-  })
-  ctx.log.info({ userId: user.id, sessionId: session.id, appid }, 'logged in')
+  await ctx.services.sessions.forgetUser(user.id, { everywhere: false })
+  ctx.log.info({ userId: user.id, sessionId: session.id, appid: session.appid }, 'logged in')
   return { token, expiresAt: session.absoluteExpiresAt.toISOString(), user: publicUser(user) }
 }

@@ -4,7 +4,7 @@
  * invalidate one, invalidate all of a user's, list, purge. Each rule lives in
  * policy.ts (lifetimes), token.ts (the token) or here, once.
  */
-import type { PrismaClient, User } from '@wxapp/db'
+import { Prisma, type PrismaClient, type User } from '@wxapp/db'
 import { v7 as uuidv7 } from 'uuid'
 import type { ClientInfo, SessionReason } from '../shared'
 import { initialTimes, renewalAt, type SessionPolicy, sessionState } from './policy'
@@ -49,20 +49,27 @@ export type RevokeReason = 'logout' | 'logout_all' | 'revoked_by_user' | 'admin'
 const refuse = (reason: SessionReason): SessionValidation => ({ ok: false, reason })
 
 /**
- * Opens a session; the token is returned once and never stored. One INSERT
- * by `$executeRaw` (every value is known here, nothing to read back): what
- * Prisma's create compiles and maps on each call is most of a login's
- * database work. The id is a UUIDv7, as Prisma's @default(uuid(7)) makes;
- * `timestamp` columns hold UTC, which is how the adapter sends a Date.
+ * A new session as one INSERT for the user `userIds` selects (no row when it
+ * selects none), for a caller to send alone (createSession) or inside a larger
+ * statement (a login's). Raw SQL, as every value is known here and nothing
+ * needs reading back: what Prisma's create compiles and maps on each call was
+ * most of a login's database work. The id is a UUIDv7, as Prisma's
+ * @default(uuid(7)) makes; `timestamp` columns hold UTC, which is how the
+ * adapter sends a Date. `opened` gives the token (returned once, never
+ * stored) and the record, once the caller knows the row was written.
  */
-export async function createSession(
-  deps: SessionDeps,
-  input: { userId: string; appid: string; client?: ClientInfo | undefined; ip?: string | null },
-): Promise<{ token: string; session: SessionRecord }> {
+export function sessionInsert(
+  deps: Pick<SessionDeps, 'policy' | 'now'>,
+  input: {
+    userIds: Prisma.Sql
+    appid: string
+    client?: ClientInfo | undefined
+    ip?: string | null
+  },
+): { sql: Prisma.Sql; opened(userId: string): { token: string; session: SessionRecord } } {
   const { secret, hash } = newSecret()
   const row = {
     id: uuidv7(),
-    userId: input.userId,
     appid: input.appid,
     // The wall clock, as Prisma's @default(now()) wrote it: sessions list in this order.
     createdAt: new Date(),
@@ -73,14 +80,31 @@ export async function createSession(
     clientVersion: input.client?.version ?? null,
     ip: input.ip ?? null,
   }
-  await deps.prisma.$executeRaw`
+  return {
+    sql: Prisma.sql`
     INSERT INTO sessions (id, token_hash, user_id, appid, created_at, last_used_at, expires_at,
       absolute_expires_at, client_platform, client_model, client_system, client_version, ip)
-    VALUES (${row.id}::uuid, ${new Uint8Array(hash)}, ${row.userId}::uuid, ${row.appid},
+    SELECT ${row.id}::uuid, ${new Uint8Array(hash)}, src.id, ${row.appid},
       ${row.createdAt}::timestamp, ${row.lastUsedAt}::timestamp, ${row.expiresAt}::timestamp,
       ${row.absoluteExpiresAt}::timestamp, ${row.clientPlatform}, ${row.clientModel},
-      ${row.clientSystem}, ${row.clientVersion}, ${row.ip})`
-  return { token: formatToken(row.id, secret), session: toRecord(row) }
+      ${row.clientSystem}, ${row.clientVersion}, ${row.ip}
+      FROM (${input.userIds}) AS src(id)`,
+    opened: (userId) => ({
+      token: formatToken(row.id, secret),
+      session: toRecord({ ...row, userId }),
+    }),
+  }
+}
+
+/** Opens a session for `userId` (sessionInsert, sent alone). */
+export async function createSession(
+  deps: SessionDeps,
+  input: { userId: string; appid: string; client?: ClientInfo | undefined; ip?: string | null },
+): Promise<{ token: string; session: SessionRecord }> {
+  const { userId, ...rest } = input
+  const insert = sessionInsert(deps, { ...rest, userIds: Prisma.sql`SELECT ${userId}::uuid` })
+  await deps.prisma.$executeRaw(insert.sql)
+  return insert.opened(userId)
 }
 
 /**

@@ -1,4 +1,4 @@
-import type { Database } from '@wxapp/db'
+import type { Database, Prisma } from '@wxapp/db'
 import type { ClientInfo } from '../shared'
 import { DEFAULT_SESSION_POLICY, type SessionPolicy } from './policy'
 import { lruSessionCache, noSessionCache, type SessionCacheOptions } from './session-cache'
@@ -15,6 +15,7 @@ import {
   type SessionChange,
   type SessionDeps,
   type SessionValidation,
+  sessionInsert,
   validateSessionToken,
 } from './sessions'
 
@@ -27,6 +28,17 @@ export interface SessionStore {
     client?: ClientInfo | undefined
     ip?: string | null
   }): Promise<{ token: string; session: SessionRecord }>
+  /**
+   * sessionInsert: the INSERT of a new session for the user `userIds`
+   * selects, to send inside a larger statement (a login's, with its user
+   * upsert); `opened` gives the token and record once it was written.
+   */
+  insertStatement(input: {
+    userIds: Prisma.Sql
+    appid: string
+    client?: ClientInfo | undefined
+    ip?: string | null
+  }): { sql: Prisma.Sql; opened(userId: string): { token: string; session: SessionRecord } }
   /** validateSessionToken: checks a token (for `appid` when given) and renews the session when due. */
   validate(token: string | null | undefined, opts?: { appid?: string }): Promise<SessionValidation>
   /** invalidateSession: revokes one session; false when it was not active. */
@@ -112,6 +124,7 @@ export function createSessionStore(opts: {
   )
   return {
     create: (input) => createSession(deps, input),
+    insertStatement: (input) => sessionInsert(deps, input),
     validate: (token, validateOpts) => validateSessionToken(deps, token, validateOpts),
     revoke: (sessionId, reason) => invalidateSession(deps, sessionId, reason),
     revokeAllForUser: (userId, reason) => invalidateUserSessions(deps, userId, reason),
