@@ -3,7 +3,8 @@ import { defineConfig } from 'vitest/config'
 /*
  * Two projects:
  *   unit  test/*.test.ts: fast, in-process (build-output, weapp-runtime and friends
- *         read dist/ and dist-h5/: run `pnpm build` first; turbo's test does).
+ *         read dist/, dist-h5/, dist-qq/, dist-tt/ and dist-alipay/: run `pnpm build`
+ *         first; turbo's test does).
  *   e2e   test/e2e/*.test.ts: the real API server and WeChat simulator (built
  *         processes on free loopback ports) with the H5 build in Chromium and the
  *         weapp build in miniprogram-simulate. Slow and heavy: one file at a time,

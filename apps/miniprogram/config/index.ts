@@ -48,6 +48,11 @@ const REAL_APPID = /^wx[0-9a-f]{16}$/i
 
 const platform = process.env.TARO_ENV ?? 'weapp'
 
+// Where each platform's build goes: weapp in dist/ (what WeChat DevTools opens, and the
+// tests' historical path), H5 in dist-h5/, the others in dist-<platform>/ (qq, tt, alipay).
+const OUTPUT_ROOTS: Record<string, string> = { weapp: 'dist', h5: 'dist-h5' }
+const outputRoot = OUTPUT_ROOTS[platform] ?? `dist-${platform}`
+
 // Babel (preset-env) and autoprefixer pick the matching entry of package.json's
 // "browserslist": "weapp" keeps the output at ES2017 for older WeChat clients.
 process.env.BROWSERSLIST_ENV = platform === 'h5' ? 'h5' : 'weapp'
@@ -64,6 +69,11 @@ function httpUrl(name: 'TARO_APP_API_URL' | 'TARO_APP_SIM_URL', fallback: string
     throw new Error(`${name} must be an http(s) URL, got ${JSON.stringify(raw)}`)
   }
   return raw.replace(/\/+$/, '')
+}
+
+/** A WeChat-only setting: kept for weapp (and the H5 preview, as before), empty elsewhere. */
+function wechatOnly(value: string | undefined): string {
+  return platform === 'weapp' || platform === 'h5' ? (value ?? '').trim() : ''
 }
 
 function simAppid(): string {
@@ -95,8 +105,10 @@ function h5Port(): number {
 }
 
 // Taro's generateProjectConfig copies project.config.json into the output folder and
-// takes the appid from TARO_APP_ID.
-process.env.TARO_APP_ID = appid()
+// takes the appid from TARO_APP_ID. The other platforms' tool configs (project.qq.json,
+// project.tt.json, project.alipay.json -> mini.project.json) keep their own appid unless
+// TARO_APP_ID is set: WECHAT_APPID is no QQ, Douyin or Alipay appid.
+if (platform === 'weapp' || platform === 'h5') process.env.TARO_APP_ID = appid()
 
 // Workspace packages (packages/*/src, TypeScript) are compiled by Taro's babel rule
 // like our own source; their node_modules are not.
@@ -138,13 +150,20 @@ export default defineConfig<'webpack5'>(async (merge) => {
       828: 1.81 / 2,
     },
     sourceRoot: 'src',
-    outputRoot: platform === 'h5' ? 'dist-h5' : 'dist',
-    plugins: [],
+    outputRoot,
+    // weapp and h5 come with the CLI; QQ, Douyin (tt) and Alipay are Taro's official
+    // platform plugins (4.2.0, the latest published; they work with the 4.2.1 core).
+    plugins: [
+      '@tarojs/plugin-platform-qq',
+      '@tarojs/plugin-platform-tt',
+      '@tarojs/plugin-platform-alipay',
+    ],
     env: {
       TARO_APP_API_URL: JSON.stringify(httpUrl('TARO_APP_API_URL', DEFAULT_API_URL)),
-      // WeChat Cloud Hosting (weapp): both set, calls go through callContainer.
-      TARO_APP_CLOUD_ENV: JSON.stringify((process.env.TARO_APP_CLOUD_ENV ?? '').trim()),
-      TARO_APP_CLOUD_SERVICE: JSON.stringify((process.env.TARO_APP_CLOUD_SERVICE ?? '').trim()),
+      // WeChat Cloud Hosting (weapp): both set, calls go through callContainer. QQ, Douyin
+      // and Alipay have no wx.cloud: their builds always call TARO_APP_API_URL.
+      TARO_APP_CLOUD_ENV: JSON.stringify(wechatOnly(process.env.TARO_APP_CLOUD_ENV)),
+      TARO_APP_CLOUD_SERVICE: JSON.stringify(wechatOnly(process.env.TARO_APP_CLOUD_SERVICE)),
       // H5-only settings stay out of the weapp build entirely.
       ...(platform === 'h5'
         ? {

@@ -1,11 +1,15 @@
 import { t } from './i18n'
 
+// Read by Taro at build time, with TARO_ENV set (weapp, h5, qq, tt or alipay).
+const wechatPrivacyCheck = ['weapp', 'h5'].includes(process.env.TARO_ENV ?? 'weapp')
+
 export default defineAppConfig({
   // WeChat's privacy authorization: chooseAvatar, <input type="nickname"> and
   // getPhoneNumber ask through wx.onNeedPrivacyAuthorization, answered by our own sheet
   // (lib/privacy.ts, components/PrivacySheet.tsx). On by default since 2023-09-15;
-  // stated here for older base libraries and for readers.
-  __usePrivacyCheck__: true,
+  // stated here for older base libraries and for readers. A WeChat key: QQ, Douyin and
+  // Alipay builds leave it out (lib/platform.ts, `privacyAuthorization: 'none'`).
+  ...(wechatPrivacyCheck ? { __usePrivacyCheck__: true } : {}),
   pages: ['pages/index/index', 'pages/profile/index', 'pages/sessions/index'],
   window: {
     backgroundTextStyle: 'dark',

@@ -1,10 +1,11 @@
 /*
- * Checks of the production builds (`pnpm build`: dist/ for weapp, dist-h5/ for H5).
+ * Checks of the production builds (`pnpm build`: dist/ for weapp, dist-h5/ for H5,
+ * dist-qq/, dist-tt/ and dist-alipay/ for QQ, Douyin and Alipay).
  * Run after the build; turbo's `test` depends on `build`.
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
 import path from 'node:path'
-import { parse } from 'acorn'
+import { parse, tokenizer } from 'acorn'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { devZhCN } from '../src/i18n/dev.zh-CN'
 import { zhCN } from '../src/i18n/zh-CN'
@@ -292,5 +293,218 @@ describe('H5 production build (dist-h5/)', () => {
     )
     expect(DEV_TEXTS.length).toBeGreaterThan(10)
     expect(DEV_TEXTS.filter((text) => !containsText(code, text))).toEqual([])
+  })
+})
+
+/**
+ * The other mini-program platforms, built by Taro's platform plugins: each writes its
+ * own template and style files and its developer tool's project file.
+ */
+const OTHER_PLATFORMS = [
+  {
+    name: 'qq',
+    dir: 'dist-qq',
+    templ: '.qml',
+    style: '.qss',
+    directive: 'qq:',
+    toolConfig: 'project.config.json',
+  },
+  {
+    name: 'tt',
+    dir: 'dist-tt',
+    templ: '.ttml',
+    style: '.ttss',
+    directive: 'tt:',
+    toolConfig: 'project.config.json',
+  },
+  {
+    name: 'alipay',
+    dir: 'dist-alipay',
+    templ: '.axml',
+    style: '.acss',
+    directive: 'a:',
+    toolConfig: 'mini.project.json',
+  },
+] as const
+
+/**
+ * Code that uses WeChat's global `wx`: an identifier `wx` that is not a property name
+ * (`x.wx`). Taro's runtime goes through the platform's own global (qq, tt, my); text
+ * that merely mentions wx.login (error messages) is a string token and does not count.
+ */
+function wxGlobalUses(code: string): string[] {
+  const uses: string[] = []
+  let previous = ''
+  for (const token of tokenizer(code, { ecmaVersion: 2017 })) {
+    if (
+      token.type.label === 'name' &&
+      (token as { value?: unknown }).value === 'wx' &&
+      previous !== '.'
+    ) {
+      uses.push(code.slice(Math.max(0, token.start - 60), token.end + 60))
+    }
+    previous = token.type.label
+  }
+  return uses
+}
+
+describe('the global-wx check', () => {
+  it('finds the weapp build using wx, and not a string that names wx.login', () => {
+    requireBuild(weappDir, 'build:weapp')
+    const weappCode = listFiles(weappDir)
+      .filter((file) => file.endsWith('.js'))
+      .map((file) => readFileSync(file, 'utf8'))
+      .join('\n')
+    expect(wxGlobalUses(weappCode).length).toBeGreaterThan(0)
+    expect(wxGlobalUses('throw new Error("wx.login failed"); a.wx = 1')).toEqual([])
+    expect(wxGlobalUses('wx.login({})')).toHaveLength(1)
+  })
+})
+
+/** A tab bar entry: WeChat's fields (QQ, Douyin) or Alipay's (icon, activeIcon). */
+interface TabItem {
+  pagePath: string
+  iconPath?: string
+  selectedIconPath?: string
+  icon?: string
+  activeIcon?: string
+}
+
+describe.each(
+  OTHER_PLATFORMS.map(
+    (target) => [`${target.name} production build (${target.dir}/)`, target] as const,
+  ),
+)('%s', (_title, target) => {
+  const dir = path.join(appDir, target.dir)
+  let files: string[] = []
+  let jsFiles: string[] = []
+  let appJson: {
+    pages?: string[]
+    __usePrivacyCheck__?: unknown
+    tabBar?: {
+      list?: TabItem[]
+      // Alipay names the tab bar's fields its own way.
+      items?: TabItem[]
+    }
+  } = {}
+
+  beforeAll(() => {
+    requireBuild(dir, `build:${target.name}`)
+    files = listFiles(dir)
+    jsFiles = files.filter((file) => file.endsWith('.js'))
+    const maps = files.filter((file) => file.endsWith('.map'))
+    if (maps.length > 0) {
+      throw new Error(
+        `${target.dir}/ holds a development build (${rel(maps[0] ?? '')}, ...): ` +
+          `run \`pnpm --filter @wxapp/miniprogram build:${target.name}\` before the tests.`,
+      )
+    }
+    appJson = JSON.parse(readFileSync(path.join(dir, 'app.json'), 'utf8'))
+  })
+
+  it(`lists its pages in app.json, each with .js, ${target.templ}, ${target.style} and .json`, () => {
+    expect(appJson.pages).toEqual([
+      'pages/index/index',
+      'pages/profile/index',
+      'pages/sessions/index',
+    ])
+    for (const page of appJson.pages ?? []) {
+      for (const ext of ['.js', target.templ, target.style, '.json']) {
+        expect(existsSync(path.join(dir, page + ext)), `${page}${ext}`).toBe(true)
+      }
+    }
+    for (const entry of ['app.js', `app${target.style}`, `base${target.templ}`]) {
+      expect(existsSync(path.join(dir, entry)), entry).toBe(true)
+    }
+    // No WeChat file types: the plugin wrote the platform's own.
+    expect(files.filter((file) => /\.(wxml|wxss)$/.test(file)).map(rel)).toEqual([])
+  })
+
+  it(`writes its templates with ${target.directive} directives, not wx:`, () => {
+    const templates = files.filter((file) => file.endsWith(target.templ))
+    expect(templates.length).toBeGreaterThan(0)
+    const base = readFileSync(path.join(dir, `base${target.templ}`), 'utf8')
+    expect(base).toContain(`${target.directive}for=`)
+    const withWx = templates.filter((file) => /\swx:[a-z]/.test(readFileSync(file, 'utf8')))
+    expect(withWx.map(rel)).toEqual([])
+  })
+
+  it("leaves WeChat's __usePrivacyCheck__ out of app.json", () => {
+    expect(appJson).not.toHaveProperty('__usePrivacyCheck__')
+  })
+
+  it('has a tab bar for the three pages, with its icons copied', () => {
+    const items = (appJson.tabBar?.list ?? appJson.tabBar?.items ?? []).map((item) => ({
+      pagePath: item.pagePath,
+      icons: [item.iconPath ?? item.icon, item.selectedIconPath ?? item.activeIcon],
+    }))
+    expect(items.map((item) => item.pagePath)).toEqual([
+      'pages/index/index',
+      'pages/profile/index',
+      'pages/sessions/index',
+    ])
+    for (const item of items) {
+      for (const icon of item.icons) {
+        expect(icon && existsSync(path.join(dir, icon)), String(icon)).toBe(true)
+      }
+    }
+  })
+
+  it(`carries ${target.toolConfig} for its developer tool, rooted at the folder`, () => {
+    const config = JSON.parse(readFileSync(path.join(dir, target.toolConfig), 'utf8'))
+    expect(config.miniprogramRoot).toBe('./')
+    if (target.name === 'alipay') expect(config.compileOptions?.component2).toBe(true)
+    else expect(config.setting?.urlCheck).toBe(false)
+  })
+
+  it(`stays under ${SIZE_BUDGET / 1024} KB without source maps`, () => {
+    const total = files.reduce((sum, file) => sum + statSync(file).size, 0)
+    console.log(
+      `${target.name} ${target.dir}/ size without .map files: ${(total / 1024).toFixed(1)} KB (${total} bytes, budget ${SIZE_BUDGET / 1024} KB)`,
+    )
+    expect(total).toBeLessThan(SIZE_BUDGET)
+  })
+
+  it("uses no global wx (the platform's runtime has none)", () => {
+    expect(jsFiles.length).toBeGreaterThan(0)
+    const found = jsFiles.flatMap((file) =>
+      wxGlobalUses(readFileSync(file, 'utf8')).map((hit) => `${rel(file)}: …${hit}…`),
+    )
+    expect(found, found.join('\n')).toEqual([])
+  })
+
+  it('contains no server-only code and none of the H5 simulator tooling', () => {
+    const found: string[] = []
+    for (const file of files.filter((file) =>
+      /\.(js|json|[a-z]*ml|[a-z]*ss|sjs|wxs)$/.test(file),
+    )) {
+      const code = readFileSync(file, 'utf8')
+      const markers = file.endsWith('.js')
+        ? [...SERVER_MARKERS, ...SIMULATOR_MARKERS]
+        : SIMULATOR_MARKERS
+      for (const [name, pattern] of markers) {
+        const hit = firstMatch(code, pattern)
+        if (hit) found.push(`${rel(file)}: ${name}: …${hit}…`)
+      }
+      for (const text of DEV_TEXTS) {
+        if (containsText(code, text))
+          found.push(`${rel(file)}: dev panel text ${JSON.stringify(text)}`)
+      }
+    }
+    expect(found, found.join('\n')).toEqual([])
+  })
+
+  it('leaves no `process.env` reference and is ES2017 at most', () => {
+    const failures: string[] = []
+    for (const file of jsFiles) {
+      const code = readFileSync(file, 'utf8')
+      if (/\bprocess\.env\b/.test(code)) failures.push(`${rel(file)}: process.env`)
+      try {
+        parse(code, { ecmaVersion: 2017, sourceType: 'script' })
+      } catch (error) {
+        failures.push(`${rel(file)}: ${(error as Error).message}`)
+      }
+    }
+    expect(failures, failures.join('\n')).toEqual([])
   })
 })

@@ -14,7 +14,7 @@ declare module '*.css'
 declare namespace NodeJS {
   interface ProcessEnv {
     /** Set by Taro: the target platform. */
-    TARO_ENV?: 'weapp' | 'h5'
+    TARO_ENV?: 'weapp' | 'h5' | 'qq' | 'tt' | 'alipay'
     /** Base URL of the API server (see config/index.ts). */
     TARO_APP_API_URL?: string
     /** H5 only: base URL of the WeChat simulator (see config/index.ts). */

@@ -14,6 +14,7 @@ import { Button, Text, View } from '@tarojs/components'
 import Taro from '@tarojs/taro'
 import { useEffect, useState } from 'react'
 import { t } from '../i18n'
+import { capabilities } from '../lib/platform'
 import {
   agreePrivacy,
   declinePrivacy,
@@ -24,7 +25,9 @@ import {
 } from '../lib/privacy'
 import './privacy-sheet.css'
 
-const isH5 = process.env.TARO_ENV === 'h5'
+// WeChat checks that its own agreePrivacyAuthorization button was tapped; the H5
+// stand-in takes a plain click. QQ, Douyin and Alipay never show this sheet.
+const wechatButton = capabilities.privacyAuthorization === 'wechat'
 
 /** The agree button's id: WeChat checks that the button with this id was tapped. */
 export const PRIVACY_AGREE_ID = 'privacy-agree'
@@ -64,7 +67,10 @@ export function PrivacySheet() {
   }
 
   return (
-    <View className={isH5 ? 'privacy-mask privacy-mask--h5' : 'privacy-mask'} catchMove>
+    <View
+      className={capabilities.tabBarInPage ? 'privacy-mask privacy-mask--h5' : 'privacy-mask'}
+      catchMove
+    >
       <View id="privacy-sheet" className="privacy-sheet">
         <Text className="privacy-sheet__title">{t.privacy.title}</Text>
         <View className="privacy-sheet__body">
@@ -85,9 +91,9 @@ export function PrivacySheet() {
           <Button
             id={PRIVACY_AGREE_ID}
             className="btn btn--primary privacy-sheet__button"
-            openType={isH5 ? undefined : 'agreePrivacyAuthorization'}
-            onAgreePrivacyAuthorization={isH5 ? undefined : agree}
-            onClick={isH5 ? agree : undefined}
+            openType={wechatButton ? 'agreePrivacyAuthorization' : undefined}
+            onAgreePrivacyAuthorization={wechatButton ? agree : undefined}
+            onClick={wechatButton ? undefined : agree}
           >
             {t.privacy.agree}
           </Button>

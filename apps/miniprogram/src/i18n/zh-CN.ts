@@ -43,6 +43,8 @@ export const zhCN = {
     navigationTitle: '我的资料',
     avatar: '头像',
     changeAvatar: '点击更换头像',
+    // Platforms without WeChat's avatar button (QQ, Douyin, Alipay): an album or camera image.
+    avatarFromAlbum: '本平台不提供微信头像选择，请从相册或相机选择图片',
     uploading: '正在上传…',
     avatarUpdated: '头像已更新',
     nickname: '昵称',
@@ -55,6 +57,8 @@ export const zhCN = {
     binding: '绑定中…',
     phoneBound: '手机号已绑定',
     phoneCancelled: '你已取消授权手机号',
+    // QQ, Douyin, Alipay: their phone number flows are not wired to the server.
+    phoneUnavailable: '当前平台暂不支持绑定手机号，请在微信小程序中绑定',
     deleteAccount: '注销账号',
     deleteAccountHint: '删除你的账号和全部资料',
     deletingAccount: '注销中…',

@@ -16,7 +16,7 @@
  */
 import type Taro from '@tarojs/taro'
 import { useEffect, useState } from 'react'
-import { privacyApis } from './platform'
+import { capabilities, privacyApis } from './platform'
 
 /** What a listener's `resolve` accepts. */
 export type PrivacyResolveOption = Taro.onNeedPrivacyAuthorization.ResolveOption
@@ -146,11 +146,12 @@ export function openPrivacyContract(): Promise<boolean> {
 
 /**
  * Whether an action that uses personal data may go on. In weapp WeChat's components
- * and APIs ask by themselves (through the listener above): always true. In H5 the
- * stand-in asks through the same listener first, unless this simulated user agreed.
+ * and APIs ask by themselves (through the listener above): always true, as on the
+ * platforms without WeChat's privacy check. In H5 the stand-in asks through the same
+ * listener first, unless this simulated user agreed.
  */
 export function requirePrivacy(): Promise<boolean> {
-  if (process.env.TARO_ENV !== 'h5') return Promise.resolve(true)
+  if (capabilities.privacyAuthorization !== 'simulator') return Promise.resolve(true)
   const { requirePrivacyAuthorize } = privacyApis()
   if (!requirePrivacyAuthorize) return Promise.resolve(true)
   return new Promise((resolve) => {

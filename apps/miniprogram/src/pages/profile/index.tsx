@@ -9,13 +9,18 @@ import { Spinner } from '../../components/StateViews'
 import { t } from '../../i18n'
 import { deleteAccount, setUser, useAccount } from '../../lib/account'
 import { describeError, fieldErrorsOf, nicknameMessage } from '../../lib/errors'
-import { h5PhoneCode } from '../../lib/platform'
+import { capabilities, h5PhoneCode } from '../../lib/platform'
 import { isPrivacyRefusal, requirePrivacy } from '../../lib/privacy'
 import { api, type User } from '../../lib/session'
 import { uploadAvatar } from '../../lib/upload'
 import './index.css'
 
-const isH5 = process.env.TARO_ENV === 'h5'
+// What this platform offers (lib/platform.ts): the WeChat buttons, or their stand-ins.
+const { avatarPicker, nicknameInputType, phoneNumber, privacyAuthorization } = capabilities
+const withAvatarButton = avatarPicker === 'chooseAvatar'
+const withPhoneButton = phoneNumber === 'getPhoneNumberButton'
+/** The H5 stand-in asks for consent before each action; WeChat's components ask by themselves. */
+const consentFirst = privacyAuthorization === 'simulator'
 
 interface AvatarState {
   uploading: boolean
@@ -31,7 +36,8 @@ interface Notice {
 
 /**
  * Runs an H5 action that uses personal data once the privacy consent is there (the H5
- * stand-in asks first). In weapp WeChat's own components ask: `requirePrivacy` is true.
+ * stand-in asks first). Elsewhere `requirePrivacy` is true: WeChat's own components
+ * ask, and QQ, Douyin and Alipay have no such check.
  */
 function afterConsent(action: () => void): () => void {
   return () => {
@@ -65,8 +71,8 @@ function AvatarSection({ user }: { user: User }) {
     }
   }
 
-  // H5 has no chooseAvatar button: pick a file instead.
-  const chooseInBrowser = () => {
+  // No chooseAvatar button (H5, QQ, Douyin, Alipay): pick an image instead.
+  const chooseImage = () => {
     Taro.chooseImage({ count: 1, sizeType: ['compressed'], sourceType: ['album', 'camera'] }).then(
       (result) => {
         const path = result.tempFilePaths[0]
@@ -90,12 +96,12 @@ function AvatarSection({ user }: { user: User }) {
       <Button
         id="profile-avatar"
         {...disabledProps(state.uploading, 'profile-avatar__picker')}
-        openType={isH5 ? undefined : 'chooseAvatar'}
+        openType={withAvatarButton ? 'chooseAvatar' : undefined}
         onChooseAvatar={(event) => {
           const { avatarUrl } = event.detail as { avatarUrl?: unknown }
           if (typeof avatarUrl === 'string' && avatarUrl) void change(avatarUrl)
         }}
-        onClick={isH5 ? afterConsent(chooseInBrowser) : undefined}
+        onClick={withAvatarButton ? undefined : afterConsent(chooseImage)}
       >
         <Avatar url={state.preview ?? user.avatarUrl} size="xl" />
         <View className="profile-avatar__badge">
@@ -109,6 +115,12 @@ function AvatarSection({ user }: { user: User }) {
         </View>
       ) : (
         <Text className="profile-avatar__hint">{t.profile.changeAvatar}</Text>
+      )}
+      {avatarPicker === 'chooseImage' && (
+        // Said, not hidden: this platform has no avatar button of its own.
+        <Text id="avatar-picker-note" className="profile-avatar__hint">
+          {t.profile.avatarFromAlbum}
+        </Text>
       )}
       {state.error && (
         <Text id="avatar-error" className="field__error">
@@ -164,12 +176,12 @@ function NicknameSection({ user }: { user: User }) {
           fieldError ? 'profile-form__input profile-form__input--error' : 'profile-form__input'
         }
         // WeChat offers the user's nickname above the keyboard for type="nickname".
-        type={isH5 ? 'text' : 'nickname'}
+        type={nicknameInputType}
         value={draft}
         placeholder={t.profile.nicknamePlaceholder}
         // H5: the stand-in asks for privacy consent when the field is entered, as
         // WeChat does for type="nickname".
-        onFocus={isH5 ? afterConsent(() => {}) : undefined}
+        onFocus={consentFirst ? afterConsent(() => {}) : undefined}
         onInput={(event) => onValue(event.detail.value)}
         // Picking the WeChat nickname may fire only blur/change, not input.
         onBlur={(event) => onValue(event.detail.value)}
@@ -226,6 +238,10 @@ function PhoneSection({ user }: { user: User }) {
     )
   }
 
+  // No phone flow the server understands on this platform: the button stays, disabled,
+  // with the reason under it.
+  const unavailable = phoneNumber === 'unavailable'
+
   return (
     <View className="card profile-phone">
       <View className="row">
@@ -236,8 +252,8 @@ function PhoneSection({ user }: { user: User }) {
       </View>
       <Button
         id="bind-phone"
-        {...disabledProps(binding, 'btn btn--secondary profile-phone__bind')}
-        openType={isH5 ? undefined : 'getPhoneNumber'}
+        {...disabledProps(binding || unavailable, 'btn btn--secondary profile-phone__bind')}
+        openType={withPhoneButton ? 'getPhoneNumber' : undefined}
         onGetPhoneNumber={(event) => {
           const { code } = event.detail
           if (code) void bind(code)
@@ -245,10 +261,15 @@ function PhoneSection({ user }: { user: User }) {
           else if (isPrivacyRefusal(event.detail)) setNotice(null)
           else setNotice({ kind: 'info', text: t.profile.phoneCancelled })
         }}
-        onClick={isH5 ? afterConsent(onBrowserClick) : undefined}
+        onClick={phoneNumber === 'simulator' ? afterConsent(onBrowserClick) : undefined}
       >
         {binding ? t.profile.binding : t.profile.bindPhone}
       </Button>
+      {unavailable && (
+        <Text id="phone-unavailable" className="profile-phone__notice profile-phone__notice--info">
+          {t.profile.phoneUnavailable}
+        </Text>
+      )}
       {notice && (
         <Text
           id="phone-message"
