@@ -48,6 +48,12 @@ const VARIANTS: Variant[] = [
           env: { SESSION_CACHE_TTL: '0s' },
           entry: resolve(BASELINE),
         } satisfies Variant,
+        {
+          name: `baseline, ${USERS.toLocaleString('en')} users`,
+          env: {},
+          entry: resolve(BASELINE),
+          users: USERS,
+        } satisfies Variant,
       ]
     : []),
 ]
