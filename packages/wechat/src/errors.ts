@@ -49,6 +49,10 @@ export type WechatErrorKind = (typeof WECHAT_ERROR_KINDS)[number]
 export interface WechatErrorDetails {
   /** The API called, e.g. `code2Session`. */
   api: string
+  /** Whose API, in messages: `WeChat` unless said (the QQ, Douyin and Alipay clients reuse these errors). */
+  service?: string
+  /** The platform's own detail code where it has one besides errcode (Alipay's `sub_code`). */
+  subCode?: string
   /** WeChat's errcode; null when WeChat sent none (timeout, malformed answer). */
   errcode: number | null
   /** WeChat's errmsg, redacted and shortened. */
@@ -68,6 +72,8 @@ export class WechatApiError extends Error {
   readonly errmsg?: string
   readonly rid?: string
   readonly api: string
+  readonly service: string
+  readonly subCode?: string
   readonly attempts: number
 
   constructor(kind: WechatErrorKind, message: string, details: WechatErrorDetails) {
@@ -77,6 +83,8 @@ export class WechatApiError extends Error {
     this.errmsg = details.errmsg
     this.rid = details.rid
     this.api = details.api
+    this.service = details.service ?? 'WeChat'
+    this.subCode = details.subCode
     this.attempts = details.attempts
   }
 }
@@ -88,8 +96,13 @@ function family<K extends WechatErrorKind>(kind: K, errorName: string, what: str
     declare readonly kind: K
     constructor(details: WechatErrorDetails) {
       const code = details.errcode === null ? '' : ` (errcode ${details.errcode})`
+      const sub = details.subCode ? ` [${details.subCode}]` : ''
       const rid = details.rid ? ` [rid ${details.rid}]` : ''
-      super(kind, `WeChat ${details.api}: ${what}${code}${rid}`, details)
+      super(
+        kind,
+        `${details.service ?? 'WeChat'} ${details.api}: ${what}${code}${sub}${rid}`,
+        details,
+      )
     }
   }
 }
@@ -117,12 +130,12 @@ export class WechatRateLimitedError extends family(
 export class WechatBusyError extends family(
   'BUSY',
   'WechatBusyError',
-  'WeChat stayed busy through every attempt',
+  'busy through every attempt',
 ) {}
 export class WechatCredentialsError extends family(
   'CREDENTIALS_INVALID',
   'WechatCredentialsError',
-  'WeChat refused the appid/secret (or this server) — check the configuration',
+  'the appid/secret (or this server) was refused — check the configuration',
 ) {}
 export class WechatAccessTokenError extends family(
   'ACCESS_TOKEN_INVALID',
@@ -147,12 +160,12 @@ export class WechatWatermarkMismatchError extends family(
 export class WechatUnexpectedError extends family(
   'UNEXPECTED',
   'WechatUnexpectedError',
-  'WeChat answered with an unexpected errcode',
+  'answered with an unexpected errcode',
 ) {}
 export class WechatMalformedResponseError extends family(
   'MALFORMED_RESPONSE',
   'WechatMalformedResponseError',
-  'WeChat answered with a malformed response',
+  'answered with a malformed response',
 ) {}
 
 export class WechatUserInactiveError extends family(
@@ -180,7 +193,11 @@ export class WechatUnavailableError extends WechatApiError {
     detail: string,
     details: WechatErrorDetails,
   ) {
-    super('UNAVAILABLE', `WeChat ${details.api}: unavailable (${detail})`, details)
+    super(
+      'UNAVAILABLE',
+      `${details.service ?? 'WeChat'} ${details.api}: unavailable (${detail})`,
+      details,
+    )
   }
 }
 

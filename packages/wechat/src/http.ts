@@ -64,7 +64,23 @@ export interface WechatLogger {
   warn(fields: Record<string, unknown>, msg: string): void
 }
 
+/** An error in a platform's answer: its code (non-zero) and message, and a request id if any. */
+export interface PlatformErrorBody {
+  errcode: number
+  errmsg: string
+  rid?: string
+}
+
 export interface TransportOptions {
+  /** Whose API, in errors and logs. Default `WeChat`. */
+  service?: string
+  /**
+   * Finds the error in an answer. Default WeChat's `errcode`/`errmsg` (QQ's
+   * too); Douyin's v2 API says `err_no`/`err_tips`. -1 is retried either way.
+   */
+  readError?: (json: unknown) => PlatformErrorBody | undefined
+  /** The error for a non-zero code. Default WeChat's table (errorForErrcode). */
+  errorFor?: (details: WechatErrorDetails & { errcode: number }) => WechatApiError
   baseUrl: string
   timeoutMs: number
   retries: number
@@ -126,7 +142,7 @@ export function redact(text: string, secrets: readonly string[]): string {
   return out
 }
 
-const ErrcodeBody = (value: unknown): { errcode: number; errmsg: string } | undefined => {
+const ErrcodeBody = (value: unknown): PlatformErrorBody | undefined => {
   if (typeof value !== 'object' || value === null || !('errcode' in value)) return undefined
   const { errcode, errmsg } = value as { errcode: unknown; errmsg?: unknown }
   if (typeof errcode !== 'number' || errcode === 0) return undefined
@@ -146,6 +162,9 @@ function networkDetail(error: unknown): string {
 export function createTransport(opts: TransportOptions): RequestJson {
   const base = opts.baseUrl.replace(/\/+$/, '')
   const random = opts.random ?? Math.random
+  const service = opts.service ?? 'WeChat'
+  const readError = opts.readError ?? ErrcodeBody
+  const errorFor = opts.errorFor ?? errorForErrcode
 
   return async function requestJson<T>(spec: RequestSpec<T>): Promise<T> {
     const secrets = [...opts.secrets, ...(spec.secrets ?? [])]
@@ -154,7 +173,9 @@ export function createTransport(opts: TransportOptions): RequestJson {
     // Holds the secret: never logged, never put in an error.
     const url = `${base}${spec.path}${query}`
     const attempts = opts.retries + 1
-    const log = { api: spec.api, path: spec.path }
+    const log = opts.service
+      ? { service, api: spec.api, path: spec.path }
+      : { api: spec.api, path: spec.path }
 
     const fail = (error: WechatApiError): never => {
       opts.logger?.warn(
@@ -168,6 +189,7 @@ export function createTransport(opts: TransportOptions): RequestJson {
       const started = performance.now()
       const details = (extra: Partial<WechatErrorDetails> = {}): WechatErrorDetails => ({
         api: spec.api,
+        service,
         errcode: null,
         attempts: attempt,
         ...extra,
@@ -232,12 +254,14 @@ export function createTransport(opts: TransportOptions): RequestJson {
         return fail(new WechatMalformedResponseError(details()))
       }
 
-      const wechatError = ErrcodeBody(json)
+      const wechatError = readError(json)
       if (wechatError) {
         const errmsg = redact(wechatError.errmsg, secrets)
           .replace(/\p{Cc}/gu, ' ')
           .slice(0, MAX_ERRMSG)
-        const rid = /rid: ([0-9a-zA-Z-]{1,64})/.exec(errmsg)?.[1]
+        const rid =
+          wechatError.rid?.match(/^[0-9a-zA-Z-]{1,64}$/)?.[0] ??
+          /rid: ([0-9a-zA-Z-]{1,64})/.exec(errmsg)?.[1]
         const info = details({ errcode: wechatError.errcode, errmsg, rid })
         if (wechatError.errcode === -1) {
           if (attempt < attempts) {
@@ -249,7 +273,7 @@ export function createTransport(opts: TransportOptions): RequestJson {
           }
           return fail(new WechatBusyError(info))
         }
-        return fail(errorForErrcode({ ...info, errcode: wechatError.errcode }))
+        return fail(errorFor({ ...info, errcode: wechatError.errcode }))
       }
 
       const parsed = spec.schema.safeParse(json)
