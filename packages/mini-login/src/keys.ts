@@ -41,6 +41,8 @@ export function parsePrivateKey(value: string): ParsedPrivateKey | null {
 
 /** An RSA public key (PEM or bare base64 SPKI), normalised to PEM, or null. */
 export function parsePublicKeyPem(value: string): string | null {
+  // Node derives a public key from a private one: a private key here is a mix-up.
+  if (value.includes('PRIVATE KEY')) return null
   const pem = asPem(value, 'PUBLIC KEY')
   try {
     return rsa(createPublicKey(pem)) ? pem : null
