@@ -5,7 +5,14 @@
  */
 import * as z from 'zod/mini'
 import type { ContentRulesInput } from './content'
-import type { ClockResponse, FaultRequest, PhoneCodeRequest, UserRequest } from './protocol'
+import type {
+  ClockResponse,
+  CodeResponse,
+  FaultRequest,
+  LoginRequest,
+  PhoneCodeRequest,
+  UserRequest,
+} from './protocol'
 import type { PushConfigRequest } from './push'
 
 export type { ApiPath, ApiStats } from './constants'
@@ -39,8 +46,10 @@ const Counts = z.object({
   checksession: z.number(),
   msg_sec_check: z.number(),
   media_check_async: z.number(),
+  oauth_token: z.number(),
 })
 const CodeBody = z.object({ code: z.string() })
+const CodesBody = z.object({ code: z.string(), anonymousCode: z.optional(z.string()) })
 const ValidBody = z.object({ valid: z.boolean() })
 const OkBody = z.object({ ok: z.literal(true) })
 const StatsBody = z.record(z.string(), Counts)
@@ -70,6 +79,8 @@ export type SimPushRecord = z.infer<typeof PushRecordBody>
 export interface SimControl {
   /** wx.login() for simulated user `user` of app `appid`: a fresh login code. */
   login(req: UserRequest): Promise<string>
+  /** Any platform's login; Douyin's also gives anonymousCode (`anonymous`: only that). */
+  loginCodes(req: LoginRequest): Promise<CodeResponse>
   /** wx.checkSession(): true while the user's WeChat session is valid. */
   checkSession(req: UserRequest): Promise<boolean>
   /** WeChat expires the user's session_key; the next login gets a new one. */
@@ -139,6 +150,10 @@ export function createSimControl(opts: { baseUrl: string; fetch?: SimFetch }): S
 
   return {
     login: async (req) => (await call('POST', '/sim/login', CodeBody, req)).code,
+    loginCodes: async (req) => {
+      const { code, anonymousCode } = await call('POST', '/sim/login', CodesBody, req)
+      return anonymousCode === undefined ? { code } : { code, anonymousCode }
+    },
     checkSession: async (req) => (await call('POST', '/sim/check-session', ValidBody, req)).valid,
     expireSession: async (req) => {
       await call('POST', '/sim/expire-session', OkBody, req)

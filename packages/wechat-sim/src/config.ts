@@ -1,3 +1,4 @@
+import type { KeyObject } from 'node:crypto'
 import {
   appid,
   appSecretList,
@@ -12,8 +13,31 @@ import {
   secret,
 } from '@wxapp/env'
 import { z } from 'zod'
-import { SIM_DEV_APPID, SIM_DEV_SECRET } from './constants'
+import { parseRsaKey } from './alipay'
+import {
+  SIM_DEV_ALIPAY_APPID,
+  SIM_DEV_APPID,
+  SIM_DEV_QQ_APPID,
+  SIM_DEV_QQ_SECRET,
+  SIM_DEV_SECRET,
+  SIM_DEV_TT_APPID,
+  SIM_DEV_TT_SECRET,
+} from './constants'
 import type { SimApp } from './state'
+
+/** An RSA key as PEM or bare base64 DER; the message never echoes the value. */
+const rsaKey = (kind: 'public' | 'private') =>
+  z.string().transform((value, ctx): KeyObject => {
+    try {
+      return parseRsaKey(value, kind)
+    } catch {
+      ctx.addIssue({
+        code: 'custom',
+        message: `must be an RSA ${kind} key (PEM, or base64 DER as Alipay's console gives it)`,
+      })
+      return z.NEVER
+    }
+  })
 
 const ENV = {
   HOST: host,
@@ -22,6 +46,11 @@ const ENV = {
   WECHAT_APPID: appid.optional(),
   WECHAT_SECRET: secret.optional(),
   SIM_APPS: appSecretList.default([]),
+  SIM_QQ_APPS: appSecretList.optional(),
+  SIM_TT_APPS: appSecretList.optional(),
+  SIM_ALIPAY_APPID: appid.optional(),
+  SIM_ALIPAY_APP_PUBLIC_KEY: rsaKey('public').optional(),
+  SIM_ALIPAY_PRIVATE_KEY: rsaKey('private').optional(),
   SIM_SEED: z.string().min(8, 'must be at least 8 characters').optional(),
   SIM_PUSH_URL: httpUrl.optional(),
   SIM_PUSH_TOKEN: z
@@ -42,6 +71,11 @@ export interface SimConfig {
   port: number
   logLevel: LogLevel
   apps: SimApp[]
+  /** SIM_QQ_APPS / SIM_TT_APPS, else each platform's development app. */
+  qqApps: SimApp[]
+  ttApps: SimApp[]
+  /** Unset keys are generated at start (GET /sim/alipay-keys hands out what a client needs). */
+  alipay: { appid: string; appPublicKey?: KeyObject; privateKey?: KeyObject }
   /** Set: openids survive restarts. Unset: a random seed per process. */
   seed?: string
   /** SIM_PUSH_*: every app's push URL (AES key set: safe mode); /sim/push-config overrides per app. */
@@ -63,6 +97,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): SimConfig {
     port: data.PORT,
     logLevel: data.LOG_LEVEL,
     apps: appsOf(data),
+    qqApps: data.SIM_QQ_APPS ?? [{ appid: SIM_DEV_QQ_APPID, secret: SIM_DEV_QQ_SECRET }],
+    ttApps: data.SIM_TT_APPS ?? [{ appid: SIM_DEV_TT_APPID, secret: SIM_DEV_TT_SECRET }],
+    alipay: {
+      appid: data.SIM_ALIPAY_APPID ?? SIM_DEV_ALIPAY_APPID,
+      ...(data.SIM_ALIPAY_APP_PUBLIC_KEY ? { appPublicKey: data.SIM_ALIPAY_APP_PUBLIC_KEY } : {}),
+      ...(data.SIM_ALIPAY_PRIVATE_KEY ? { privateKey: data.SIM_ALIPAY_PRIVATE_KEY } : {}),
+    },
     seed: data.SIM_SEED,
     ...(data.SIM_PUSH_URL && data.SIM_PUSH_TOKEN
       ? {
@@ -104,6 +145,28 @@ function appRules(present: Record<string, string>, parsed: ParsedEnv | undefined
     }
     known.set(app.appid, secret ?? app.secret)
   })
+  // An appid names one app of one platform: /sim/login finds the platform by it.
+  const owner = new Map<string, string>([...known.keys()].map((id) => [id, 'SIM_APPS']))
+  const claim = (variable: string, ids: string[]) => {
+    const seen = new Map<string, string>()
+    for (const id of ids) {
+      const other = owner.get(id)
+      if (other !== undefined && other !== variable) {
+        problems.push(`${variable}: appid ${id} is already an app of ${other}`)
+      }
+      seen.set(id, variable)
+    }
+    for (const [id, v] of seen) owner.set(id, v)
+  }
+  claim(
+    'SIM_QQ_APPS',
+    (parsed.SIM_QQ_APPS ?? []).map((a) => a.appid),
+  )
+  claim(
+    'SIM_TT_APPS',
+    (parsed.SIM_TT_APPS ?? []).map((a) => a.appid),
+  )
+  claim('SIM_ALIPAY_APPID', parsed.SIM_ALIPAY_APPID ? [parsed.SIM_ALIPAY_APPID] : [])
   return problems
 }
 

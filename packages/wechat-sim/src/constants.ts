@@ -10,6 +10,21 @@ import devApp from '@wxapp/env/dev-app.json'
 export const SIM_DEV_APPID: string = devApp.appid
 export const SIM_DEV_SECRET: string = devApp.secret
 
+/** The simulator's platforms: WeChat (weapp), QQ, Douyin (tt) and Alipay. */
+export const PLATFORMS = ['weapp', 'qq', 'tt', 'alipay'] as const
+export type Platform = (typeof PLATFORMS)[number]
+
+/**
+ * Development apps of the other platforms, known unless SIM_QQ_APPS /
+ * SIM_TT_APPS / SIM_ALIPAY_APPID name others. Shaped like the real ones
+ * (QQ: 10 digits, Douyin: tt + 16 hex, Alipay: 16 digits); they exist only here.
+ */
+export const SIM_DEV_QQ_APPID = '1100000001'
+export const SIM_DEV_QQ_SECRET = 'sim_dev_qq_secret_0123456789'
+export const SIM_DEV_TT_APPID = 'tt00000000simdev01'
+export const SIM_DEV_TT_SECRET = 'sim_dev_tt_secret_0123456789abcdef'
+export const SIM_DEV_ALIPAY_APPID = '2021000000000001'
+
 /** The WeChat API paths the simulator serves (and faults can target). */
 export const API_PATHS = [
   '/sns/jscode2session',
@@ -18,6 +33,10 @@ export const API_PATHS = [
   '/wxa/checksession',
   '/wxa/msg_sec_check',
   '/wxa/media_check_async',
+  // The other platforms' login APIs, each under its own prefix.
+  '/qq/sns/jscode2session',
+  '/tt/api/apps/v2/jscode2session',
+  '/alipay/gateway.do',
 ] as const
 export type ApiPath = (typeof API_PATHS)[number]
 
@@ -29,6 +48,10 @@ export const API_NAMES = {
   '/wxa/checksession': 'checksession',
   '/wxa/msg_sec_check': 'msg_sec_check',
   '/wxa/media_check_async': 'media_check_async',
+  // An app belongs to one platform, so QQ's and Douyin's exchanges share the name.
+  '/qq/sns/jscode2session': 'jscode2session',
+  '/tt/api/apps/v2/jscode2session': 'jscode2session',
+  '/alipay/gateway.do': 'oauth_token',
 } as const satisfies Record<ApiPath, string>
 export type ApiName = (typeof API_NAMES)[ApiPath]
 export type ApiStats = Record<ApiName, number>

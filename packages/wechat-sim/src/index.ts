@@ -1,3 +1,4 @@
+export { ALIPAY_METHOD, AlipayGateway, type AlipayKeys, parseRsaKey, signContent } from './alipay'
 export {
   API_PATHS,
   type ApiName,
@@ -5,9 +6,16 @@ export {
   type ApiStats,
   CODE_TTL_MS,
   CODE2SESSION_LIMIT,
+  PLATFORMS,
+  type Platform,
   RISKY_USER_PREFIX,
+  SIM_DEV_ALIPAY_APPID,
   SIM_DEV_APPID,
+  SIM_DEV_QQ_APPID,
+  SIM_DEV_QQ_SECRET,
   SIM_DEV_SECRET,
+  SIM_DEV_TT_APPID,
+  SIM_DEV_TT_SECRET,
 } from './constants'
 export {
   ContentRuleSet,
@@ -18,8 +26,11 @@ export {
   type Verdict,
 } from './content'
 export type {
+  AlipayKeysResponse,
   ClockResponse,
+  CodeResponse,
   FaultRequest,
+  LoginRequest,
   PhoneCodeRequest,
   StatsResponse,
   UserRequest,
@@ -27,6 +38,9 @@ export type {
 export { type PushConfigRequest, PushDelivery, type PushRecord, type PushTarget } from './push'
 export { createSimServer, type SimServerOptions } from './server'
 export {
+  type AlipayError,
+  type AlipayResult,
+  type AlipayTokenBody,
   type Code2SessionBody,
   type PhoneNumberBody,
   type Result,
@@ -35,5 +49,6 @@ export {
   SimState,
   type SimStateOptions,
   type StableTokenBody,
+  type TtCode2SessionBody,
   type WechatError,
 } from './state'

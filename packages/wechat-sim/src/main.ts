@@ -1,5 +1,6 @@
 import { configOrExit } from '@wxapp/env'
 import { pino } from 'pino'
+import { AlipayGateway } from './alipay'
 import { loadConfig } from './config'
 import { ContentSecurity } from './content'
 import { DEFAULT_DUPLICATE_RATE, PushDelivery } from './push'
@@ -15,7 +16,15 @@ function main(): void {
   // No redaction list: nothing secret is ever passed to the logger (paths
   // only, no query strings or bodies).
   const logger = pino({ level: config.logLevel, base: { service: 'wechat-sim' } })
-  const state = new SimState({ apps: config.apps, seed: config.seed })
+  const state = new SimState({
+    apps: config.apps,
+    qqApps: config.qqApps,
+    ttApps: config.ttApps,
+    alipayAppids: [config.alipay.appid],
+    seed: config.seed,
+  })
+  // Made at start, not lazily: a generated key pair must not change while clients use it.
+  const alipay = new AlipayGateway(state, config.alipay)
   const shutdown = new AbortController()
   const push = new PushDelivery({
     logger,
@@ -38,7 +47,13 @@ function main(): void {
     signal: shutdown.signal,
     checkDelayMs: config.mediaCheckDelayMs,
   })
-  const server = createSimServer({ state, logger, signal: shutdown.signal, content })
+  const server = createSimServer({
+    state,
+    logger,
+    signal: shutdown.signal,
+    content,
+    alipay,
+  })
   const sweeper = setInterval(() => state.sweep(), SWEEP_INTERVAL_MS)
   sweeper.unref()
 
@@ -80,6 +95,8 @@ function main(): void {
         url: `http://${config.host}:${port}`,
         apps: state.appids(),
         openids: config.seed ? 'stable across restarts (SIM_SEED)' : 'stable for this process',
+        // Which keys are generated, never the keys themselves.
+        alipayKeys: `app key ${config.alipay.appPublicKey ? 'from SIM_ALIPAY_APP_PUBLIC_KEY' : 'generated (GET /sim/alipay-keys)'}, answers signed with ${config.alipay.privateKey ? 'SIM_ALIPAY_PRIVATE_KEY' : 'a generated key'}`,
         push: config.push ? (config.push.aesKey ? 'safe mode' : 'plain mode') : 'not configured',
       },
       'wechat simulator listening',

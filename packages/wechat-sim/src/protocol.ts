@@ -16,6 +16,14 @@ const user = z
 export const UserRequest = z.strictObject({ appid, user })
 export type UserRequest = z.infer<typeof UserRequest>
 
+/** POST /sim/login; `anonymous` (Douyin only): tt.login with no Douyin account. */
+export const LoginRequest = z.strictObject({
+  appid,
+  user,
+  anonymous: z.boolean({ error: 'must be a boolean' }).optional(),
+})
+export type LoginRequest = z.infer<typeof LoginRequest>
+
 export const PhoneCodeRequest = z.strictObject({
   appid,
   user,
@@ -68,7 +76,18 @@ export const ClockRequest = z.strictObject({
 export type ClockRequest = z.infer<typeof ClockRequest>
 
 export interface CodeResponse {
+  /** Empty for an anonymous Douyin login. */
   code: string
+  /** Douyin apps only: tt.login's anonymousCode. */
+  anonymousCode?: string
+}
+/** GET /sim/alipay-keys: what an app server needs to talk to the simulated gateway. */
+export interface AlipayKeysResponse {
+  appid: string
+  /** The simulator's public key (SPKI PEM): the SDK's alipayPublicKey. */
+  alipayPublicKey: string
+  /** The app's private key (PKCS#8 PEM) if the simulator generated it; null when SIM_ALIPAY_APP_PUBLIC_KEY is set. */
+  appPrivateKey: string | null
 }
 export interface ValidResponse {
   valid: boolean

@@ -1,6 +1,8 @@
 /**
  * The simulator's HTTP layer on plain node:http: WeChat's API paths (errors
- * are HTTP 200 `{ errcode, errmsg }`, as WeChat sends them) and the /sim/*
+ * are HTTP 200 `{ errcode, errmsg }`, as WeChat sends them), QQ's under /qq
+ * (WeChat's shapes), Douyin's under /tt (`{ err_no, err_tips, log_id, data }`),
+ * Alipay's gateway at /alipay/gateway.do (signed JSON) and the /sim/*
  * control endpoints (JSON, 400 `{ error }` on bad input, CORS for the H5
  * preview). The rules live in state.ts.
  */
@@ -8,13 +10,15 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { setTimeout as delay } from 'node:timers/promises'
 import type { Logger } from 'pino'
 import type { z } from 'zod'
-import type { ApiPath } from './constants'
+import { AlipayGateway } from './alipay'
+import { type ApiPath, SIM_DEV_ALIPAY_APPID } from './constants'
 import { ContentSecurity } from './content'
 import { contentControl, isContentControlPath, MethodNotAllowed } from './content-control'
 import {
   ClockRequest,
   describeIssues,
   FaultRequest,
+  LoginRequest,
   PhoneCodeRequest,
   UserRequest,
 } from './protocol'
@@ -28,9 +32,16 @@ export interface SimServerOptions {
   signal?: AbortSignal
   /** Content security and message push (default: plain, no push URL). */
   content?: ContentSecurity
+  /** Alipay's gateway (default: the state's Alipay app, key pairs generated on first use). */
+  alipay?: AlipayGateway
 }
 
 const MAX_BODY_BYTES = 64 * 1024
+
+/** The paths answered with WeChat's `{ errcode, errmsg }` (QQ's included); Douyin and Alipay have their own handlers. */
+type WechatStylePath = Exclude<ApiPath, '/tt/api/apps/v2/jscode2session' | '/alipay/gateway.do'>
+const isWechatStyle = (path: ApiPath): path is WechatStylePath =>
+  path !== '/tt/api/apps/v2/jscode2session' && path !== '/alipay/gateway.do'
 
 const CORS_HEADERS = {
   'access-control-allow-origin': '*',
@@ -90,7 +101,17 @@ export function createSimServer({
   logger,
   signal,
   content: given,
+  alipay: givenAlipay,
 }: SimServerOptions): Server {
+  // Lazy: generating two RSA key pairs costs ~100 ms, which servers that
+  // never see an Alipay call (most tests) need not pay.
+  let alipayGateway = givenAlipay
+  const alipay = (): AlipayGateway => {
+    alipayGateway ??= new AlipayGateway(state, {
+      appid: state.appids().find((a) => state.platformOf(a) === 'alipay') ?? SIM_DEV_ALIPAY_APPID,
+    })
+    return alipayGateway
+  }
   const content =
     given ??
     new ContentSecurity({
@@ -104,7 +125,7 @@ export function createSimServer({
   const closing = (): Record<string, string> => (signal?.aborted ? { connection: 'close' } : {})
   async function api(
     req: IncomingMessage,
-    path: ApiPath,
+    path: WechatStylePath,
     url: URL,
   ): Promise<{ body: unknown; appid?: string }> {
     const q = Object.fromEntries(url.searchParams)
@@ -119,7 +140,7 @@ export function createSimServer({
     const body = wantsPost ? parseJson(await readBody(req)) : undefined
 
     const appid =
-      path === '/sns/jscode2session'
+      path === '/sns/jscode2session' || path === '/qq/sns/jscode2session'
         ? q.appid
         : path === '/cgi-bin/stable_token'
           ? typeof body === 'object' && body !== null && 'appid' in body
@@ -137,6 +158,9 @@ export function createSimServer({
     switch (path) {
       case '/sns/jscode2session':
         result = state.code2Session(q)
+        break
+      case '/qq/sns/jscode2session':
+        result = state.code2Session(q, 'qq')
         break
       case '/cgi-bin/stable_token':
         result = state.stableToken(body)
@@ -157,6 +181,41 @@ export function createSimServer({
     return { body: result.ok ? result.body : result.error, appid }
   }
 
+  /** Douyin: POST JSON; errors are HTTP 200 with err_no, as Douyin sends them. */
+  async function ttApi(req: IncomingMessage): Promise<{ body: unknown; appid?: string }> {
+    if (req.method !== 'POST') return { body: state.ttErrorBody(-1) }
+    const body = parseJson(await readBody(req))
+    const appid =
+      typeof body === 'object' && body !== null && 'appid' in body ? String(body.appid) : undefined
+    const path = '/tt/api/apps/v2/jscode2session'
+    state.countCall(path, appid)
+    const fault = state.takeFault(path)
+    if (fault?.delayMs) await delay(fault.delayMs, undefined, { signal }).catch(() => {})
+    if (fault?.errcode !== undefined) return { body: state.ttErrorBody(fault.errcode), appid }
+    return { body: state.ttCode2Session(body), appid }
+  }
+
+  /** Alipay: common parameters in the query, the rest form-encoded in the body (the SDK's split); either works. */
+  async function alipayApi(
+    req: IncomingMessage,
+    url: URL,
+  ): Promise<{ text: string; appid?: string }> {
+    const params = Object.fromEntries(url.searchParams)
+    if (req.method === 'POST') {
+      for (const [k, v] of new URLSearchParams(await readBody(req))) params[k] = v
+    }
+    const path = '/alipay/gateway.do'
+    state.countCall(path, params.app_id)
+    const fault = state.takeFault(path)
+    if (fault?.delayMs) await delay(fault.delayMs, undefined, { signal }).catch(() => {})
+    if (fault?.errcode !== undefined) {
+      const code = String(fault.errcode)
+      const sub = code === '40002' ? 'isv.code-invalid' : 'isp.unknow-error'
+      return { text: alipay().render(state.alipayError(code, sub)), appid: params.app_id }
+    }
+    return alipay().handle(params)
+  }
+
   async function control(req: IncomingMessage, path: string): Promise<unknown> {
     const method = req.method ?? 'GET'
     const parse = async <T>(schema: z.ZodType<T>): Promise<T> => {
@@ -170,7 +229,9 @@ export function createSimServer({
     if (isContentControlPath(path)) return contentControl(content, method, path, parse)
     switch (route) {
       case 'POST /sim/login':
-        return { code: state.login(await parse(UserRequest)) }
+        return state.loginCodes(await parse(LoginRequest))
+      case 'GET /sim/alipay-keys':
+        return alipay().keys()
       case 'POST /sim/check-session':
         return { valid: state.checkSession(await parse(UserRequest)) }
       case 'POST /sim/expire-session':
@@ -202,6 +263,7 @@ export function createSimServer({
       '/sim/reset',
       '/sim/clock',
       '/sim/stats',
+      '/sim/alipay-keys',
     ]
     if (known.includes(path)) throw new HttpError(405, `${method} is not allowed on ${path}`)
     throw new HttpError(404, `no control endpoint ${path}`)
@@ -249,7 +311,40 @@ export function createSimServer({
       return log(200, {}, true)
     }
 
-    if (isApiPath(path)) {
+    if (path === '/tt/api/apps/v2/jscode2session') {
+      try {
+        const { body, appid } = await ttApi(req)
+        send(res, req.method === 'POST' ? 200 : 405, body, closing())
+        return log(200, { appid, err_no: (body as { err_no: number }).err_no })
+      } catch (error) {
+        if (!(error instanceof HttpError)) logger.error({ err: error, path }, 'API handler failed')
+        send(res, error instanceof HttpError ? error.status : 500, state.ttErrorBody(-1))
+        return log(500)
+      }
+    }
+
+    if (path === '/alipay/gateway.do') {
+      try {
+        const { text, appid } = await alipayApi(req, url)
+        if (!res.headersSent && !res.destroyed) {
+          // The exact text: the signature covers its bytes.
+          res.writeHead(200, {
+            'content-type': 'application/json; charset=utf-8',
+            'content-length': String(Buffer.byteLength(text)),
+            'cache-control': 'no-store',
+            ...closing(),
+          })
+          res.end(text)
+        }
+        return log(200, { appid })
+      } catch (error) {
+        if (!(error instanceof HttpError)) logger.error({ err: error, path }, 'API handler failed')
+        send(res, error instanceof HttpError ? error.status : 500, { error: 'gateway failed' })
+        return log(500)
+      }
+    }
+
+    if (isApiPath(path) && isWechatStyle(path)) {
       try {
         const { body, appid } = await api(req, path, url)
         send(res, 200, body, closing())

@@ -16,10 +16,18 @@ import {
   CODE2SESSION_WINDOW_MS,
   FORCE_REFRESH_INTERVAL_MS,
   FORCE_REFRESH_PER_DAY,
+  type Platform,
   RISKY_USER_PREFIX,
   VISIT_WINDOW_MS,
 } from './constants'
-import type { FaultRequest, PhoneCodeRequest, StatsResponse, UserRequest } from './protocol'
+import type {
+  CodeResponse,
+  FaultRequest,
+  LoginRequest,
+  PhoneCodeRequest,
+  StatsResponse,
+  UserRequest,
+} from './protocol'
 
 /** WeChat's error body: sent with HTTP 200, as WeChat does. */
 export interface WechatError {
@@ -34,7 +42,13 @@ export interface SimApp {
 }
 
 export interface SimStateOptions {
+  /** WeChat's apps. */
   apps: readonly SimApp[]
+  /** QQ's and Douyin's apps (appid:secret, like WeChat's). */
+  qqApps?: readonly SimApp[]
+  ttApps?: readonly SimApp[]
+  /** Alipay's apps: no secret; the gateway checks each request's RSA2 signature. */
+  alipayAppids?: readonly string[]
   /**
    * Keys openid/unionid derivation. Unset: random per process, so openids
    * cannot be guessed and are stable for the process's life only.
@@ -55,6 +69,32 @@ export interface Code2SessionBody {
   session_key: string
   unionid: string
 }
+/** Douyin's jscode2session v2 answer, errors included (err_no != 0; HTTP 200). */
+export interface TtCode2SessionBody {
+  err_no: number
+  err_tips: string
+  log_id: string
+  /** Absent values are empty strings: openid needs a code, anonymous_openid an anonymous_code. */
+  data: { session_key: string; openid: string; anonymous_openid: string; unionid: string }
+}
+/** alipay.system.oauth.token's answer (alipay_system_oauth_token_response). */
+export interface AlipayTokenBody {
+  user_id: string
+  open_id: string
+  access_token: string
+  expires_in: number
+  refresh_token: string
+  re_expires_in: number
+  auth_start: string
+}
+/** Alipay's error_response. */
+export interface AlipayError {
+  code: string
+  msg: string
+  sub_code: string
+  sub_msg: string
+}
+export type AlipayResult = { ok: true; body: AlipayTokenBody } | { ok: false; error: AlipayError }
 export interface StableTokenBody {
   access_token: string
   expires_in: number
@@ -110,6 +150,8 @@ interface LoginCode {
   user: string
   expiresAt: number
   used: boolean
+  /** Douyin's anonymous_code (tt.login without a Douyin account). */
+  anonymous?: boolean
 }
 interface PhoneCode extends LoginCode {
   purePhoneNumber: string
@@ -139,6 +181,46 @@ interface Fault {
   remaining: number
 }
 
+// Douyin's err_tips (code2Session's table: developer.open-douyin.com, mini-app
+// server/log-in/code-2-session).
+const TT_TIPS: Record<number, string> = {
+  [-1]: 'system error',
+  40015: 'bad appid',
+  40017: 'bad secret',
+  40018: 'bad code',
+  40019: 'bad anonymous_code',
+  40020: 'code and anonymous_code are both empty',
+}
+const TT_NO_DATA = { session_key: '', openid: '', anonymous_openid: '', unionid: '' }
+
+// Alipay's gateway codes (opendocs.alipay.com common error codes) and
+// alipay.system.oauth.token's sub_codes.
+const ALIPAY_MSG: Record<string, string> = {
+  '20000': 'Service Currently Unavailable',
+  '40001': 'Missing Required Arguments',
+  '40002': 'Invalid Arguments',
+  '40004': 'Business Failed',
+}
+export const ALIPAY_SUB_MSG: Record<string, string> = {
+  'isp.unknow-error': '服务暂不可用',
+  'isv.missing-app-id': '缺少appId参数',
+  'isv.missing-method': '缺少方法名参数',
+  'isv.missing-signature': '缺少签名参数',
+  'isv.missing-signature-type': '缺少签名类型参数',
+  'isv.missing-timestamp': '缺少时间戳参数',
+  'isv.missing-version': '缺少版本参数',
+  'isv.invalid-app-id': '无效的AppID参数',
+  'isv.invalid-method': '不存在的方法名',
+  'isv.invalid-signature': '验签出错',
+  'isv.invalid-signature-type': '无效的签名类型',
+  'isv.invalid-timestamp': '非法的时间戳参数',
+  'isv.grant-type-invalid': 'grant_type参数不正确',
+  'isv.code-invalid': '授权码code无效',
+}
+/** alipay.system.oauth.token: access_token and refresh_token lives (chosen; the docs' examples vary). */
+const ALIPAY_TOKEN_TTL_S = 1_296_000
+const ALIPAY_REFRESH_TTL_S = 2_592_000
+
 const DAY_MS = 86_400_000
 /** WeChat's quota day runs on Beijing time (UTC+8). */
 const beijingDay = (t: number) => Math.floor((t + 8 * 3_600_000) / DAY_MS)
@@ -152,6 +234,7 @@ const emptyStats = (): ApiStats => ({
   checksession: 0,
   msg_sec_check: 0,
   media_check_async: 0,
+  oauth_token: 0,
 })
 
 function safeEqual(a: string, b: string): boolean {
@@ -163,7 +246,8 @@ function safeEqual(a: string, b: string): boolean {
 const nonEmpty = (v: unknown): v is string => typeof v === 'string' && v.length > 0
 
 export class SimState {
-  private readonly apps: ReadonlyMap<string, string>
+  /** appid -> platform and secret (none for Alipay); an appid belongs to one platform. */
+  private readonly apps: ReadonlyMap<string, { platform: Platform; secret: string }>
   private readonly seed: Buffer
   private readonly realNow: () => number
   private readonly random: (size: number) => Buffer
@@ -185,7 +269,24 @@ export class SimState {
   private stats = new Map<string, ApiStats>()
 
   constructor(options: SimStateOptions) {
-    this.apps = new Map(options.apps.map((a) => [a.appid, a.secret]))
+    const apps = new Map<string, { platform: Platform; secret: string }>()
+    const add = (platform: Platform, list: readonly SimApp[]) => {
+      for (const { appid, secret } of list) {
+        const known = apps.get(appid)
+        if (known && known.platform !== platform) {
+          throw new Error(`appid ${appid} is both a ${known.platform} and a ${platform} app`)
+        }
+        apps.set(appid, { platform, secret })
+      }
+    }
+    add('weapp', options.apps)
+    add('qq', options.qqApps ?? [])
+    add('tt', options.ttApps ?? [])
+    add(
+      'alipay',
+      (options.alipayAppids ?? []).map((appid) => ({ appid, secret: '' })),
+    )
+    this.apps = apps
     this.random = options.randomBytes ?? nodeRandomBytes
     this.seed = options.seed ? Buffer.from(options.seed) : this.random(32)
     this.realNow = options.now ?? Date.now
@@ -198,6 +299,16 @@ export class SimState {
 
   appids(): string[] {
     return [...this.apps.keys()]
+  }
+
+  /** The platform an appid belongs to, if the simulator knows it. */
+  platformOf(appid: string): Platform | undefined {
+    return this.apps.get(appid)?.platform
+  }
+
+  private secretOf(appid: string, platform: Platform): string | undefined {
+    const app = this.apps.get(appid)
+    return app?.platform === platform ? app.secret : undefined
   }
 
   /** Moves the simulated clock forward (code and token expiry, rate windows, quota days). */
@@ -266,9 +377,26 @@ export class SimState {
     return `o${this.hmac('openid', appid, user).toString('base64url').slice(0, 27)}`
   }
 
-  /** Stable per user across appids: every known app is bound to one Open Platform account. */
-  unionid(user: string): string {
-    return `o${this.hmac('unionid', user).toString('base64url').slice(0, 27)}`
+  /**
+   * Stable per user across a platform's appids (all bound to one developer
+   * account), different between platforms. WeChat's keeps its old derivation.
+   */
+  unionid(user: string, platform: Platform = 'weapp'): string {
+    const parts = platform === 'weapp' ? ['unionid', user] : ['unionid', platform, user]
+    return `o${this.hmac(...parts)
+      .toString('base64url')
+      .slice(0, 27)}`
+  }
+
+  /** Douyin's anonymous_openid: per (appid, device), the user name standing for the device. */
+  private anonymousOpenid(appid: string, user: string): string {
+    return `a${this.hmac('anonymous_openid', appid, user).toString('base64url').slice(0, 27)}`
+  }
+
+  /** Alipay's user_id: 2088 and 12 digits, one per user across apps (as Alipay's is). */
+  private alipayUserId(user: string): string {
+    const n = this.hmac('alipay_user_id', user).readUIntBE(0, 6) % 1_000_000_000_000
+    return `2088${String(n).padStart(12, '0')}`
   }
 
   private defaultPhone(user: string): string {
@@ -306,16 +434,35 @@ export class SimState {
    * rely on.
    */
   login({ appid, user }: UserRequest): string {
+    return this.loginCodes({ appid, user }).code
+  }
+
+  /**
+   * POST /sim/login for any platform: wx.login / qq.login / tt.login /
+   * my.getAuthCode. Douyin's also gives an anonymous_code, and with
+   * `anonymous` (no Douyin account) only that, `code` being empty. Douyin
+   * refreshes session_key on every login (its docs say so).
+   */
+  loginCodes({ appid, user, anonymous }: LoginRequest): CodeResponse {
     this.requireApp(appid)
+    const platform = this.platformOf(appid)
+    if (anonymous && platform !== 'tt') {
+      throw new SimInputError('anonymous: only Douyin (tt) apps have anonymous logins')
+    }
     const key = userKey(appid, user)
     const session = this.sessions.get(key)
-    if (!session?.valid) {
+    if (!session?.valid || (platform === 'tt' && !anonymous)) {
       this.sessions.set(key, { sessionKey: this.random(16).toString('base64'), valid: true })
     }
     this.users.set(userKey(appid, this.openid(appid, user)), user)
-    const code = this.newCode()
-    this.codes.set(code, { appid, user, expiresAt: this.now() + CODE_TTL_MS, used: false })
-    return code
+    const expiresAt = this.now() + CODE_TTL_MS
+    const mint = (kind: boolean) => {
+      const code = this.newCode()
+      this.codes.set(code, { appid, user, expiresAt, used: false, anonymous: kind })
+      return code
+    }
+    if (platform !== 'tt') return { code: mint(false) }
+    return { code: anonymous ? '' : mint(false), anonymousCode: mint(true) }
   }
 
   /** wx.checkSession(): false before any login and after expireSession. */
@@ -390,18 +537,25 @@ export class SimState {
     return token === undefined ? undefined : this.tokens.get(token)?.appid
   }
 
-  /** GET /sns/jscode2session. Only a successful exchange uses up the code. */
-  code2Session(q: {
-    appid?: string
-    secret?: string
-    js_code?: string
-    grant_type?: string
-  }): Result<Code2SessionBody> {
+  /**
+   * GET /sns/jscode2session, and QQ's (/qq/sns/jscode2session: the same
+   * fields and errcodes; an appid of another platform is unknown there).
+   * Only a successful exchange uses up the code.
+   */
+  code2Session(
+    q: {
+      appid?: string
+      secret?: string
+      js_code?: string
+      grant_type?: string
+    },
+    platform: 'weapp' | 'qq' = 'weapp',
+  ): Result<Code2SessionBody> {
     if (!nonEmpty(q.appid)) return this.error(41002)
     if (!nonEmpty(q.secret)) return this.error(41004)
     if (!nonEmpty(q.js_code)) return this.error(41008)
     if (q.grant_type !== 'authorization_code') return this.error(40002)
-    const secret = this.apps.get(q.appid)
+    const secret = this.secretOf(q.appid, platform)
     if (secret === undefined) return this.error(40013)
     if (!safeEqual(q.secret, secret)) return this.error(40125)
     const now = this.now()
@@ -409,7 +563,8 @@ export class SimState {
     // A code of another app is as unknown as a made-up one.
     if (!code || code.appid !== q.appid || now >= code.expiresAt) return this.error(40029)
     if (code.used) return this.error(40163)
-    if (code.user.startsWith(RISKY_USER_PREFIX)) return this.error(40226)
+    // 40226 (high-risk user) is in WeChat's table only.
+    if (platform === 'weapp' && code.user.startsWith(RISKY_USER_PREFIX)) return this.error(40226)
     const key = userKey(code.appid, code.user)
     const recent = (this.exchanges.get(key) ?? []).filter((t) => now - t < CODE2SESSION_WINDOW_MS)
     if (recent.length >= CODE2SESSION_LIMIT) {
@@ -429,7 +584,125 @@ export class SimState {
     this.users.set(userKey(code.appid, openid), code.user)
     return {
       ok: true,
-      body: { openid, session_key: session.sessionKey, unionid: this.unionid(code.user) },
+      body: {
+        openid,
+        session_key: session.sessionKey,
+        unionid: this.unionid(code.user, platform),
+      },
+    }
+  }
+
+  /** Douyin's error answer (also for injected faults). */
+  ttErrorBody(errNo: number): TtCode2SessionBody {
+    return {
+      err_no: errNo,
+      err_tips: TT_TIPS[errNo] ?? 'error',
+      log_id: this.logId(),
+      data: TT_NO_DATA,
+    }
+  }
+
+  private logId(): string {
+    return this.random(12).toString('hex').toUpperCase()
+  }
+
+  /**
+   * POST /tt/api/apps/v2/jscode2session `{ appid, secret, code?, anonymous_code? }`.
+   * Codes are single-use ("只能使用一次"): a used, expired, made-up or other
+   * app's code is 40018 (anonymous_code: 40019), as Douyin has no separate
+   * "used" error. Both given: both must be good, and both are used up.
+   */
+  ttCode2Session(body: unknown): TtCode2SessionBody {
+    const b = (
+      typeof body === 'object' && body !== null && !Array.isArray(body) ? body : {}
+    ) as Record<string, unknown>
+    if (!nonEmpty(b.appid)) return this.ttErrorBody(40015)
+    const secret = this.secretOf(b.appid, 'tt')
+    if (secret === undefined) return this.ttErrorBody(40015)
+    if (!nonEmpty(b.secret) || !safeEqual(b.secret, secret)) return this.ttErrorBody(40017)
+    const given = nonEmpty(b.code) ? b.code : undefined
+    const givenAnon = nonEmpty(b.anonymous_code) ? b.anonymous_code : undefined
+    if (given === undefined && givenAnon === undefined) return this.ttErrorBody(40020)
+    const now = this.now()
+    const live = (value: string | undefined, anonymous: boolean) => {
+      const c = value === undefined ? undefined : this.codes.get(value)
+      return c && c.appid === b.appid && !c.used && now < c.expiresAt && !!c.anonymous === anonymous
+        ? c
+        : undefined
+    }
+    const code = live(given, false)
+    if (given !== undefined && !code) return this.ttErrorBody(40018)
+    const anon = live(givenAnon, true)
+    if (givenAnon !== undefined && !anon) return this.ttErrorBody(40019)
+    const data = { ...TT_NO_DATA }
+    if (code) {
+      code.used = true
+      const key = userKey(code.appid, code.user)
+      this.visits.set(key, now)
+      let session = this.sessions.get(key)
+      if (!session) {
+        session = { sessionKey: this.random(16).toString('base64'), valid: true }
+        this.sessions.set(key, session)
+      }
+      data.openid = this.openid(code.appid, code.user)
+      data.session_key = session.sessionKey
+      data.unionid = this.unionid(code.user, 'tt')
+      this.users.set(userKey(code.appid, data.openid), code.user)
+    }
+    if (anon) {
+      anon.used = true
+      data.anonymous_openid = this.anonymousOpenid(anon.appid, anon.user)
+    }
+    return { err_no: 0, err_tips: 'success', log_id: this.logId(), data }
+  }
+
+  /** Alipay's error_response for a code and sub_code (also for injected faults). */
+  alipayError(code: string, subCode: string): { ok: false; error: AlipayError } {
+    return {
+      ok: false,
+      error: {
+        code,
+        msg: ALIPAY_MSG[code] ?? 'Business Failed',
+        sub_code: subCode,
+        sub_msg: ALIPAY_SUB_MSG[subCode] ?? subCode,
+      },
+    }
+  }
+
+  /**
+   * alipay.system.oauth.token's rules, after the gateway (alipay.ts) has
+   * checked the common parameters and the signature. Unknown, expired, used
+   * and other apps' codes are all isv.code-invalid (its documented
+   * "授权码(auth_code) 错误、状态不对或过期").
+   */
+  alipayOauthToken(
+    appid: string,
+    grantType: string | undefined,
+    authCode: string | undefined,
+  ): AlipayResult {
+    if (grantType !== 'authorization_code')
+      return this.alipayError('40002', 'isv.grant-type-invalid')
+    const now = this.now()
+    const code = nonEmpty(authCode) ? this.codes.get(authCode) : undefined
+    if (!code || code.appid !== appid || code.used || now >= code.expiresAt) {
+      return this.alipayError('40002', 'isv.code-invalid')
+    }
+    code.used = true
+    const key = userKey(code.appid, code.user)
+    this.visits.set(key, now)
+    const openid = this.openid(code.appid, code.user)
+    this.users.set(userKey(code.appid, openid), code.user)
+    return {
+      ok: true,
+      body: {
+        user_id: this.alipayUserId(code.user),
+        open_id: openid,
+        access_token: `authusrB${this.random(24).toString('hex')}`,
+        expires_in: ALIPAY_TOKEN_TTL_S,
+        refresh_token: `authusrB${this.random(24).toString('hex')}`,
+        re_expires_in: ALIPAY_REFRESH_TTL_S,
+        auth_start: beijingTime(now),
+      },
     }
   }
 
@@ -449,7 +722,7 @@ export class SimState {
     if (b.force_refresh !== undefined && typeof b.force_refresh !== 'boolean') {
       return this.error(47001)
     }
-    const secret = this.apps.get(b.appid)
+    const secret = this.secretOf(b.appid, 'weapp')
     if (secret === undefined) return this.error(40013)
     if (!safeEqual(b.secret, secret)) return this.error(40125)
 
@@ -588,6 +861,11 @@ export class SimState {
     if (!safeEqual(q.signature.toLowerCase(), expected)) return this.error(87009)
     return { ok: true, body: { errcode: 0, errmsg: 'ok' } }
   }
+}
+
+/** `yyyy-MM-dd HH:mm:ss` in Beijing time, Alipay's timestamp format. */
+export function beijingTime(t: number): string {
+  return new Date(t + 8 * 3_600_000).toISOString().slice(0, 19).replace('T', ' ')
 }
 
 function userKey(appid: string, user: string): string {

@@ -1,6 +1,15 @@
+import { generateKeyPairSync } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
 import { ConfigError, loadConfig } from '../src/config'
-import { SIM_DEV_APPID, SIM_DEV_SECRET } from '../src/constants'
+import {
+  SIM_DEV_ALIPAY_APPID,
+  SIM_DEV_APPID,
+  SIM_DEV_QQ_APPID,
+  SIM_DEV_QQ_SECRET,
+  SIM_DEV_SECRET,
+  SIM_DEV_TT_APPID,
+  SIM_DEV_TT_SECRET,
+} from '../src/constants'
 
 function problemOf(env: Record<string, string>): string {
   try {
@@ -19,6 +28,9 @@ describe('loadConfig', () => {
       port: 4000,
       logLevel: 'info',
       apps: [{ appid: SIM_DEV_APPID, secret: SIM_DEV_SECRET }],
+      qqApps: [{ appid: SIM_DEV_QQ_APPID, secret: SIM_DEV_QQ_SECRET }],
+      ttApps: [{ appid: SIM_DEV_TT_APPID, secret: SIM_DEV_TT_SECRET }],
+      alipay: { appid: SIM_DEV_ALIPAY_APPID },
       seed: undefined,
       pushRetryDelayMs: 1000,
       mediaCheckDelayMs: 100,
@@ -44,6 +56,28 @@ describe('loadConfig', () => {
     expect(bad).toContain('SIM_PUSH_AES_KEY')
     expect(bad).not.toContain('short-secret-aes')
     expect(problemOf({ SIM_PUSH_TOKEN: 'secret-token-value' })).not.toContain('secret-token-value')
+  })
+
+  it("reads the other platforms' apps and Alipay keys (PEM or bare base64), never echoing them", () => {
+    const pair = generateKeyPairSync('rsa', { modulusLength: 1024 })
+    const pem = pair.publicKey.export({ type: 'spki', format: 'pem' }).toString()
+    const bare = pair.privateKey.export({ type: 'pkcs8', format: 'der' }).toString('base64')
+    const config = loadConfig({
+      SIM_QQ_APPS: '1101:qq_secret',
+      SIM_TT_APPS: 'tt01:tt_secret,tt02:tt_two',
+      SIM_ALIPAY_APPID: '2021000000000042',
+      SIM_ALIPAY_APP_PUBLIC_KEY: pem.replaceAll('\n', '\\n'),
+      SIM_ALIPAY_PRIVATE_KEY: bare,
+    })
+    expect(config.qqApps).toEqual([{ appid: '1101', secret: 'qq_secret' }])
+    expect(config.ttApps.map((a) => a.appid)).toEqual(['tt01', 'tt02'])
+    expect(config.alipay.appid).toBe('2021000000000042')
+    expect(config.alipay.appPublicKey?.asymmetricKeyType).toBe('rsa')
+    expect(config.alipay.privateKey?.type).toBe('private')
+    const bad = problemOf({ SIM_ALIPAY_PRIVATE_KEY: 'not-a-key-secret' })
+    expect(bad).toContain('SIM_ALIPAY_PRIVATE_KEY')
+    expect(bad).not.toContain('not-a-key-secret')
+    expect(problemOf({ SIM_TT_APPS: `${SIM_DEV_APPID}:x` })).toContain('already an app of SIM_APPS')
   })
 
   it('treats empty variables as unset', () => {

@@ -14,7 +14,15 @@ import {
 } from '@wxapp/testing'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { createSimControl, type SimControl, SimControlError, simLoginSource } from '../src/client'
-import { SIM_DEV_APPID, SIM_DEV_SECRET } from '../src/constants'
+import {
+  SIM_DEV_ALIPAY_APPID,
+  SIM_DEV_APPID,
+  SIM_DEV_QQ_APPID,
+  SIM_DEV_QQ_SECRET,
+  SIM_DEV_SECRET,
+  SIM_DEV_TT_APPID,
+  SIM_DEV_TT_SECRET,
+} from '../src/constants'
 
 const OTHER = { appid: 'wx_other_app', secret: 'other_secret_value' }
 const DEV = { appid: SIM_DEV_APPID, secret: SIM_DEV_SECRET }
@@ -422,6 +430,24 @@ describe('/sim/faults', () => {
 })
 
 describe('control endpoints', () => {
+  it("knows the other platforms' development apps and hands out Alipay keys", async () => {
+    const qq = await get('/qq/sns/jscode2session', {
+      appid: SIM_DEV_QQ_APPID,
+      secret: SIM_DEV_QQ_SECRET,
+      js_code: await control.login({ appid: SIM_DEV_QQ_APPID, user: 'alice' }),
+      grant_type: 'authorization_code',
+    })
+    expect(qq.openid).toEqual(expect.any(String))
+    const tt = await post('/tt/api/apps/v2/jscode2session', {
+      appid: SIM_DEV_TT_APPID,
+      secret: SIM_DEV_TT_SECRET,
+      code: await control.login({ appid: SIM_DEV_TT_APPID, user: 'alice' }),
+    })
+    expect(tt.body.err_no).toBe(0)
+    const keys = await (await fetch(`${sim.url}/sim/alipay-keys`)).json()
+    expect(keys).toMatchObject({ appid: SIM_DEV_ALIPAY_APPID, appPrivateKey: expect.any(String) })
+  })
+
   it('count API calls per app in /sim/stats', async () => {
     await exchange(await login('alice'))
     await exchange('bad-code')
@@ -429,7 +455,8 @@ describe('control endpoints', () => {
     await exchange('x', { appid: 'wx_nobody', secret: 'x' }) // unknown apps are not counted
     const token = await accessToken()
     await post('/wxa/business/getuserphonenumber', { code: 'x' }, { access_token: token })
-    expect(await control.stats()).toEqual({
+    // The other platforms' development apps are listed too, with nothing counted.
+    expect(await control.stats()).toMatchObject({
       [DEV.appid]: {
         jscode2session: 2,
         stable_token: 1,
@@ -437,6 +464,7 @@ describe('control endpoints', () => {
         checksession: 0,
         msg_sec_check: 0,
         media_check_async: 0,
+        oauth_token: 0,
       },
       [OTHER.appid]: {
         jscode2session: 1,
@@ -445,6 +473,7 @@ describe('control endpoints', () => {
         checksession: 0,
         msg_sec_check: 0,
         media_check_async: 0,
+        oauth_token: 0,
       },
     })
   })

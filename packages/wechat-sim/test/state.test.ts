@@ -368,6 +368,7 @@ describe('faults, stats, clock, sweep, reset', () => {
         checksession: 0,
         msg_sec_check: 0,
         media_check_async: 0,
+        oauth_token: 0,
       },
       [B.appid]: {
         jscode2session: 0,
@@ -376,6 +377,7 @@ describe('faults, stats, clock, sweep, reset', () => {
         checksession: 0,
         msg_sec_check: 0,
         media_check_async: 0,
+        oauth_token: 0,
       },
     })
   })
