@@ -1,4 +1,6 @@
+import { createTransport, keepAliveFetch } from '@wxapp/wechat/transport'
 import { z } from 'zod'
+import type { HttpClientOptions } from './types'
 
 /** Options common to the HTTP clients, checked like the WeChat client's. */
 export function httpOptions(defaultBase: string) {
@@ -20,4 +22,34 @@ export function parseOptions<T>(schema: z.ZodType<T>, value: unknown, who: strin
     throw new TypeError(`${who}: ${problems.join('; ')}`)
   }
   return parsed.data
+}
+
+/**
+ * QQ's and Douyin's clients: their options checked, and WeChat's transport
+ * (keep-alive, retries of "busy", redaction of the secret) set up for the
+ * platform, with its own error reading where it has one.
+ */
+export function platformTransport(
+  options: HttpClientOptions,
+  platform: {
+    service: string
+    defaultBase: string
+    who: string
+    errors?: Pick<Parameters<typeof createTransport>[0], 'readError' | 'errorFor'>
+  },
+) {
+  const { fetch: injected, logger, ...plain } = options
+  const config = parseOptions(httpOptions(platform.defaultBase), plain, platform.who)
+  const requestJson = createTransport({
+    service: platform.service,
+    ...platform.errors,
+    baseUrl: config.baseUrl,
+    timeoutMs: config.timeoutMs,
+    retries: config.retries,
+    backoffMs: config.backoffMs,
+    fetch: injected ?? keepAliveFetch(),
+    logger,
+    secrets: [config.secret],
+  })
+  return { config, requestJson }
 }

@@ -3,9 +3,8 @@
  * fields and errcodes (40029 invalid, 40163 used, 45011 rate limit, -1 busy,
  * 40013/40125 bad appid/secret), so WeChat's transport and table apply as is.
  */
-import { createTransport, keepAliveFetch } from '@wxapp/wechat/transport'
 import { z } from 'zod'
-import { httpOptions, parseOptions } from './options'
+import { platformTransport } from './options'
 import {
   type HttpClientOptions,
   type MiniLoginClient,
@@ -39,17 +38,10 @@ const Body = z
   )
 
 export function createQqLoginClient(options: HttpClientOptions): MiniLoginClient<'qq'> {
-  const { fetch: injected, logger, ...plain } = options
-  const config = parseOptions(httpOptions(QQ_API_BASE), plain, 'createQqLoginClient')
-  const requestJson = createTransport({
+  const { config, requestJson } = platformTransport(options, {
     service: SERVICE,
-    baseUrl: config.baseUrl,
-    timeoutMs: config.timeoutMs,
-    retries: config.retries,
-    backoffMs: config.backoffMs,
-    fetch: injected ?? keepAliveFetch(),
-    logger,
-    secrets: [config.secret],
+    defaultBase: QQ_API_BASE,
+    who: 'createQqLoginClient',
   })
   return {
     platform: 'qq',

@@ -10,9 +10,9 @@ import {
   WechatCredentialsError,
   WechatUnexpectedError,
 } from '@wxapp/wechat'
-import { createTransport, keepAliveFetch, type PlatformErrorBody } from '@wxapp/wechat/transport'
+import type { PlatformErrorBody } from '@wxapp/wechat/transport'
 import { z } from 'zod'
-import { httpOptions, parseOptions } from './options'
+import { platformTransport } from './options'
 import {
   type Code2SessionOptions,
   type HttpClientOptions,
@@ -97,24 +97,19 @@ export interface TtLoginClient extends MiniLoginClient<'tt'> {
 }
 
 export function createTtLoginClient(options: HttpClientOptions): TtLoginClient {
-  const { fetch: injected, logger, ...plain } = options
-  const config = parseOptions(httpOptions(TT_API_BASE), plain, 'createTtLoginClient')
-  const requestJson = createTransport({
+  const { config, requestJson } = platformTransport(options, {
     service: SERVICE,
-    readError,
-    errorFor: (details) => {
-      const kind = TT_ERRCODES[details.errcode as keyof typeof TT_ERRCODES]
-      if (kind === 'CODE_INVALID') return new WechatCodeInvalidError(details)
-      if (kind === 'CREDENTIALS_INVALID') return new WechatCredentialsError(details)
-      return new WechatUnexpectedError(details)
+    defaultBase: TT_API_BASE,
+    who: 'createTtLoginClient',
+    errors: {
+      readError,
+      errorFor: (details) => {
+        const kind = TT_ERRCODES[details.errcode as keyof typeof TT_ERRCODES]
+        if (kind === 'CODE_INVALID') return new WechatCodeInvalidError(details)
+        if (kind === 'CREDENTIALS_INVALID') return new WechatCredentialsError(details)
+        return new WechatUnexpectedError(details)
+      },
     },
-    baseUrl: config.baseUrl,
-    timeoutMs: config.timeoutMs,
-    retries: config.retries,
-    backoffMs: config.backoffMs,
-    fetch: injected ?? keepAliveFetch(),
-    logger,
-    secrets: [config.secret],
   })
   return {
     platform: 'tt',
