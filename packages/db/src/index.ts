@@ -8,7 +8,7 @@ export {
 } from './database'
 export { isDatabaseUnavailable } from './errors'
 export type * from './generated/prisma/client'
-export { Prisma, PrismaClient } from './generated/prisma/client'
+export { Platform, Prisma, PrismaClient } from './generated/prisma/client'
 export type { DatabaseLogger } from './logger'
 export {
   applyMigrations,

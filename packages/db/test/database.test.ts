@@ -20,16 +20,21 @@ async function exerciseUsers(db: Database): Promise<void> {
   const user = await db.prisma.user.create({ data: { appid: 'wxapp', openid: 'o-1' } })
   expect(user.id).toMatch(/^[0-9a-f-]{36}$/)
   expect(user.createdAt).toBeInstanceOf(Date)
-  // The unique (appid, openid) key answers with P2002, as on any PostgreSQL.
+  // The unique (platform, appid, openid) key answers with P2002, as on any PostgreSQL.
   const duplicate = await db.prisma.user
     .create({ data: { appid: 'wxapp', openid: 'o-1' } })
     .catch((e: unknown) => e)
   expect(duplicate).toBeInstanceOf(Prisma.PrismaClientKnownRequestError)
   expect((duplicate as Prisma.PrismaClientKnownRequestError).code).toBe('P2002')
   const found = await db.prisma.user.findUnique({
-    where: { appid_openid: { appid: 'wxapp', openid: 'o-1' } },
+    where: { platform_appid_openid: { platform: 'weapp', appid: 'wxapp', openid: 'o-1' } },
   })
   expect(found?.id).toBe(user.id)
+  // The same appid and openid on another platform is another user.
+  const other = await db.prisma.user.create({
+    data: { platform: 'qq', appid: 'wxapp', openid: 'o-1' },
+  })
+  expect(other.id).not.toBe(user.id)
 }
 
 describe('embedded database in memory (pglite:memory:)', () => {

@@ -7,7 +7,7 @@
  * prepared statement (`Database.query`), its row checked by zod at the
  * boundary rather than cast. Everything else about sessions stays Prisma's.
  */
-import type { Database, PreparedStatement, User } from '@wxapp/db'
+import { type Database, Platform, type PreparedStatement, type User } from '@wxapp/db'
 import { z } from 'zod'
 import type { SessionRowWithUser } from './session-row'
 
@@ -32,6 +32,7 @@ const JoinedRow = z
     client_system: text,
     client_version: text,
     ip: text,
+    u_platform: z.enum(Platform),
     u_appid: z.string(),
     u_openid: z.string(),
     u_unionid: text,
@@ -47,6 +48,7 @@ const JoinedRow = z
     // Typed as Prisma's User, so a column added to the model fails to compile here.
     const user: User = {
       id: r.user_id,
+      platform: r.u_platform,
       appid: r.u_appid,
       openid: r.u_openid,
       unionid: r.u_unionid,
@@ -82,7 +84,7 @@ const SESSION_WITH_USER: PreparedStatement = {
   text: `SELECT s.id, s.token_hash, s.revoked_at, s.user_id, s.appid,
       s.created_at, s.last_used_at, s.expires_at, s.absolute_expires_at,
       s.client_platform, s.client_model, s.client_system, s.client_version, s.ip,
-      u.appid AS u_appid, u.openid AS u_openid, u.unionid AS u_unionid,
+      u.platform AS u_platform, u.appid AS u_appid, u.openid AS u_openid, u.unionid AS u_unionid,
       u.nickname AS u_nickname, u.avatar_url AS u_avatar_url,
       u.phone_number AS u_phone_number, u.phone_country_code AS u_phone_country_code,
       u.created_at AS u_created_at, u.updated_at AS u_updated_at,
