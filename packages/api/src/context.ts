@@ -2,8 +2,8 @@ import type { Database } from '@wxapp/db'
 import type { SessionKeyVault, SessionStore } from '@wxapp/session/server'
 import type { ObjectStore } from '@wxapp/storage'
 import type { CloudIdentity } from './cloud-identity'
+import type { MiniApps } from './services/apps'
 import type { RateLimiter } from './services/rate-limit'
-import type { WechatApps } from './services/wechat-apps'
 
 export interface LoginLimits {
   /** Logins per client IP per minute; 0 turns the limit off. */
@@ -17,7 +17,7 @@ export interface ApiServices {
   db: Database
   sessions: SessionStore
   sessionKeys: SessionKeyVault
-  apps: WechatApps
+  apps: MiniApps
   rateLimiter: RateLimiter
   loginLimits: LoginLimits
   /** Where users' uploads are kept (avatars): content checks and account deletion remove files. */

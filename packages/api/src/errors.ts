@@ -48,6 +48,7 @@ export const REASON_MESSAGES = {
   INVALID_INPUT: 'Invalid input',
   HEADER_REPEATED: 'A header that must appear once was sent several times',
   FORBIDDEN: 'Not allowed',
+  PLATFORM_UNSUPPORTED: "This is not available on the user's mini-program platform",
   NOT_FOUND: 'Not found',
   METHOD_NOT_SUPPORTED: 'Method not supported',
   TIMEOUT: 'The request timed out',

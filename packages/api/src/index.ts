@@ -16,6 +16,17 @@ export {
   createAccessTokenCache,
 } from './services/access-token-cache'
 export {
+  type CodeExchange,
+  type CodeExchanger,
+  createMiniApps,
+  type MiniApp,
+  type MiniApps,
+  PLATFORM_NAMES,
+  type PlatformApp,
+  type WechatApp,
+  wechatApp,
+} from './services/apps'
+export {
   applyMediaVerdict,
   type ContentStatus,
   knownAvatarVerdict,
@@ -31,7 +42,6 @@ export {
   type ServicesLogger,
 } from './services/index'
 export { createRateLimiter, type RateLimiter, type RateLimitResult } from './services/rate-limit'
-export { createWechatApps, type WechatApp, type WechatApps } from './services/wechat-apps'
 export { createCallerFactory, databaseUnavailable } from './trpc'
 export { maskPhone, type PublicUser } from './users'
 

@@ -1,8 +1,10 @@
-import type { User } from '@wxapp/db'
+import type { Platform, User } from '@wxapp/db'
 
 /** A user as the API returns it: no openid, unionid or full phone number. */
 export interface PublicUser {
   id: string
+  /** The mini-program platform the user logged in from. */
+  platform: Platform
   nickname: string | null
   avatarUrl: string | null
   /** The bound phone number with its middle digits hidden (138****1234), or null. */
@@ -34,6 +36,7 @@ export function publicUser(user: User): PublicUser {
 function toPublic(user: User): PublicUser {
   return {
     id: user.id,
+    platform: user.platform,
     nickname: user.nickname,
     avatarUrl: user.avatarUrl,
     phoneNumber: user.phoneNumber ? maskPhone(user.phoneNumber) : null,

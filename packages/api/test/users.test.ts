@@ -4,6 +4,7 @@ import { publicUser } from '../src/users'
 
 const row = (): User => ({
   id: 'u1',
+  platform: 'weapp',
   appid: 'wx_app',
   openid: 'o1',
   unionid: null,
@@ -17,9 +18,10 @@ const row = (): User => ({
 })
 
 describe('publicUser', () => {
-  it('shows no openid and a masked phone number', () => {
+  it('shows the platform, no openid and a masked phone number', () => {
     expect(publicUser(row())).toEqual({
       id: 'u1',
+      platform: 'weapp',
       nickname: '小明',
       avatarUrl: null,
       phoneNumber: '138****1234',

@@ -118,12 +118,26 @@ function present(env: Record<string, string | undefined>): Record<string, string
   return out
 }
 
-/** Parses QQ_APPS, QQ_API_BASE, TT_APPS, TT_API_BASE and the ALIPAY_* variables. */
+/** What is wrong with the variables, one line each naming its variable (no values). */
+export class MiniLoginConfigError extends TypeError {
+  override name = 'MiniLoginConfigError'
+  readonly problems: readonly string[]
+  constructor(problems: readonly string[]) {
+    super(`login configuration: ${problems.join('; ')}`)
+    this.problems = problems
+  }
+}
+
+/**
+ * Parses QQ_APPS, QQ_API_BASE, TT_APPS, TT_API_BASE and the ALIPAY_*
+ * variables; throws MiniLoginConfigError.
+ */
 export function parseMiniLoginEnv(env: Record<string, string | undefined>): MiniLoginConfig {
   const parsed = Env.safeParse(present(env))
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`)
-    throw new TypeError(`login configuration: ${problems.join('; ')}`)
+    throw new MiniLoginConfigError(
+      parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`),
+    )
   }
   const e = parsed.data
   return {

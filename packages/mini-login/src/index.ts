@@ -5,7 +5,13 @@ export {
   alipayErrorFor,
   createAlipayLoginClient,
 } from './alipay'
-export { type AppSecret, AppSecrets, type MiniLoginConfig, parseMiniLoginEnv } from './config'
+export {
+  type AppSecret,
+  AppSecrets,
+  type MiniLoginConfig,
+  MiniLoginConfigError,
+  parseMiniLoginEnv,
+} from './config'
 export { type ParsedPrivateKey, parsePrivateKey, parsePublicKeyPem } from './keys'
 export { createQqLoginClient, QQ_API_BASE } from './qq'
 export {

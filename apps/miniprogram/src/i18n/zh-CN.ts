@@ -162,6 +162,7 @@ export const zhCN = {
     INVALID_INPUT: '填写的内容有误，请检查后重试',
     HEADER_REPEATED: '请求格式有误，请重启小程序后重试',
     FORBIDDEN: '你没有权限进行此操作',
+    PLATFORM_UNSUPPORTED: '当前平台暂不支持此功能',
     NOT_FOUND: '内容不存在或已被删除，请刷新后重试',
     METHOD_NOT_SUPPORTED: '请求格式有误，请更新小程序后重试',
     TIMEOUT: '请求超时，请检查网络后重试',

@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { ReasonedError } from '../errors'
+import { requireApp } from '../services/apps'
 import {
   limitLogins,
   loggedIn,
@@ -7,7 +8,6 @@ import {
   recordLogin,
   userLoginLimit,
 } from '../services/login'
-import { requireApp } from '../services/wechat-apps'
 import { toStorableText } from '../text'
 import { protectedProcedure, publicProcedure, router } from '../trpc'
 
@@ -28,13 +28,17 @@ const LoginInput = z.object({
   // (ctx.cloudIdentity); anywhere else a login without one is refused.
   code: z.string().trim().min(1).max(128).optional(),
   appid: z.string().trim().min(1).max(64).optional(),
+  /** `code` is Douyin's anonymousCode (tt.login of a user not logged in to Douyin). */
+  anonymous: z.boolean().optional(),
   client: ClientInfoSchema.optional(),
 })
 
 export const authRouter = router({
   /**
-   * wx.login's code → a session token. The code is exchanged with WeChat
-   * (code2Session); the session_key stays on the server, sealed. On WeChat
+   * A login code → a session token. The appid names the app and so its
+   * platform, whose server the code is exchanged with (WeChat's and QQ's
+   * code2Session, Douyin's v2 jscode2session, Alipay's oauth token); the
+   * session_key, where there is one, stays on the server, sealed. On WeChat
    * Cloud Hosting (WECHAT_CLOUD_HOSTING) the code may be left out: the
    * gateway's headers name the user, and no session_key is kept.
    */
@@ -56,17 +60,17 @@ export const authRouter = router({
       perMinute: limits.perIpPerMinute,
       who: 'from this address',
     })
-    const identity = await loginIdentity(ctx, app, input.code, cloud)
+    const identity = await loginIdentity(ctx, app, input, cloud)
     const { openid, unionid, sessionKey } = identity
     // One statement counts the per-user limit and writes the user, the
     // sealed session_key and the session.
     const login = await recordLogin(
       ctx,
-      { appid: app.appid, openid, unionid, sessionKey },
+      { platform: app.platform, appid: app.appid, openid, unionid, sessionKey },
       {
         key: userLoginLimit(app.appid, openid),
         perMinute: limits.perUserPerMinute,
-        who: 'for this WeChat user',
+        who: 'for this user',
       },
       input.client,
     )

@@ -1,9 +1,9 @@
 import { z } from 'zod'
 import { ReasonedError } from '../errors'
 import { deleteAccount, exportUserData, UserExport } from '../services/account'
+import { requireWechatApp } from '../services/apps'
 import { fetchPhoneNumber, storePhoneNumber } from '../services/phone'
 import { updateProfile } from '../services/profile'
-import { requireApp } from '../services/wechat-apps'
 import { isStorableText, NOT_STORABLE } from '../text'
 import { protectedProcedure, router } from '../trpc'
 import { maskPhone, publicUser } from '../users'
@@ -43,7 +43,7 @@ export const userRouter = router({
     .input(z.object({ code: z.string().trim().min(1).max(128) }))
     .mutation(async ({ ctx, input }) => {
       // The session's app may have left the configuration since it logged in.
-      const app = requireApp(ctx, ctx.session.appid)
+      const app = requireWechatApp(ctx, ctx.session.appid, 'Binding a phone number')
       const phone = await fetchPhoneNumber(ctx, app, { code: input.code, openid: ctx.user.openid })
       await storePhoneNumber(ctx, ctx.user.id, phone)
       ctx.log.info({ userId: ctx.user.id, appid: app.appid }, 'phone number bound')

@@ -4,7 +4,7 @@
  * removes, and how a store that fails is recovered from, is in
  * packages/api/README.md.
  */
-import type { PrismaClient, User } from '@wxapp/db'
+import { Platform, type PrismaClient, type User } from '@wxapp/db'
 import type { ObjectStore } from '@wxapp/storage'
 import { z } from 'zod'
 import type { ApiLogger, Context } from '../context'
@@ -125,6 +125,7 @@ export const UserExport = z.object({
   exportedAt: isoDate,
   user: z.object({
     id: z.string(),
+    platform: z.enum(Platform),
     appid: z.string(),
     openid: z.string(),
     unionid: z.string().nullable(),
@@ -197,6 +198,7 @@ export async function exportUserData(
     where: { id: userId },
     select: {
       id: true,
+      platform: true,
       appid: true,
       openid: true,
       unionid: true,

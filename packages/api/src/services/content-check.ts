@@ -13,6 +13,10 @@
  *   it through silently: it is stored and recorded `unchecked`, and
  *   `recheckContent` (the housekeeping loop) asks WeChat again with backoff
  *   until it answers, then applies the verdict as above.
+ * - Users of QQ, Douyin and Alipay apps: WeChat's checks take WeChat openids
+ *   only, and those platforms' own checks are not wired in (yet), so their
+ *   content is stored and recorded `review` for a person, never let through
+ *   unrecorded (`manualReview`).
  *
  * Content and verdict labels are user data: logs carry ids, trace ids and
  * labels, never the text.
@@ -22,7 +26,7 @@ import { WechatApiError } from '@wxapp/wechat'
 import { z } from 'zod'
 import type { ApiLogger, ApiServices } from '../context'
 import { ReasonedError } from '../errors'
-import type { WechatApp } from './wechat-apps'
+import type { MiniApp, WechatApp } from './apps'
 
 /** msg_sec_check / media_check_async scene 1: profile data (nickname, avatar). */
 export const PROFILE_SCENE = 1
@@ -47,21 +51,42 @@ export interface CheckedUser {
   openid: string
 }
 
-export type NicknameVerdict =
+/** What msg_sec_check says of a nickname, or `unchecked` when it could not be asked. */
+export type WechatNicknameVerdict =
   | { status: 'pass' | 'review'; label: number; traceId: string }
   | { status: 'unchecked' }
 
+export type NicknameVerdict =
+  | WechatNicknameVerdict
+  /** No automatic check on this app's platform: stored, for a person to look at. */
+  | { status: 'manual' }
+
+/** The platforms whose content goes to a person, not to WeChat (see the policy above). */
+export function manualReview(app: MiniApp): app is Exclude<MiniApp, WechatApp> {
+  return app.platform !== 'weapp'
+}
+
 /**
- * Asks WeChat about a nickname before it is stored. Throws CONTENT_RISKY for
- * `risky`; answers `unchecked` when WeChat could not be asked (the caller
- * stores it and records it for a recheck).
+ * Asks WeChat about a nickname before it is stored (other platforms': see
+ * the policy above). Throws CONTENT_RISKY for `risky`; answers `unchecked`
+ * when WeChat could not be asked (the caller stores it and records it for a
+ * recheck).
  */
 export async function checkNickname(
-  app: WechatApp,
+  app: MiniApp,
   log: ApiLogger,
   user: CheckedUser,
   nickname: string,
 ): Promise<NicknameVerdict> {
+  return manualReview(app) ? { status: 'manual' } : askMsgSecCheck(app, log, user, nickname)
+}
+
+async function askMsgSecCheck(
+  app: WechatApp,
+  log: ApiLogger,
+  user: CheckedUser,
+  nickname: string,
+): Promise<WechatNicknameVerdict> {
   try {
     const result = await app.accessToken.call((token) =>
       app.client.msgSecCheck(token, {
@@ -99,6 +124,7 @@ export function nicknameRecord(
 ): Prisma.ContentCheckCreateManyInput | null {
   if (verdict.status === 'pass') return null
   const base = { userId: user.id, appid: user.appid, kind: 'nickname', content: nickname }
+  if (verdict.status === 'manual') return { ...base, status: 'review', attempts: 0, decidedAt: now }
   if (verdict.status === 'review') {
     return {
       ...base,
@@ -156,22 +182,28 @@ export async function latestAvatarVerdict(
  */
 export async function submitAvatarCheck(
   services: ApiServices,
-  app: WechatApp,
+  app: MiniApp,
   log: ApiLogger,
   user: CheckedUser,
   avatar: UploadedAvatar,
   now = new Date(),
 ): Promise<ContentStatus> {
+  const base = {
+    userId: user.id,
+    appid: app.appid,
+    kind: 'avatar',
+    content: avatar.url,
+    uploadKey: avatar.key,
+  }
+  if (manualReview(app)) {
+    await services.db.prisma.contentCheck.create({
+      data: { ...base, status: 'review', attempts: 0, decidedAt: now },
+    })
+    log.info({ userId: user.id, appid: app.appid }, 'avatar recorded for review')
+    return 'review'
+  }
   const check = await services.db.prisma.contentCheck.create({
-    data: {
-      userId: user.id,
-      appid: app.appid,
-      kind: 'avatar',
-      content: avatar.url,
-      uploadKey: avatar.key,
-      status: 'pending',
-      attempts: 1,
-    },
+    data: { ...base, status: 'pending', attempts: 1 },
     select: { id: true },
   })
   return askMediaCheck(
@@ -378,7 +410,9 @@ export async function recheckContent(
       check.kind === 'nickname'
         ? check.user.nickname === check.content
         : check.user.avatarUrl === check.content || check.uploadKey !== null
-    if (!app || !inUse) {
+    // Only WeChat apps' content is ever `unchecked`; another platform's (an
+    // appid moved between platforms) has nothing to ask WeChat with.
+    if (!app || manualReview(app) || !inUse) {
       // Nothing to protect any more (changed since, or the app left the configuration).
       await prisma.contentCheck.update({
         where: { id },
@@ -406,9 +440,9 @@ async function recheckNickname(
   now: Date,
 ) {
   const { prisma } = services.db
-  let verdict: NicknameVerdict | 'risky'
+  let verdict: WechatNicknameVerdict | 'risky'
   try {
-    verdict = await checkNickname(app, log, check.user, check.content)
+    verdict = await askMsgSecCheck(app, log, check.user, check.content)
   } catch (error) {
     if (!(error instanceof ReasonedError) || error.reason !== 'CONTENT_RISKY') throw error
     verdict = 'risky'

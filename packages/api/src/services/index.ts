@@ -1,5 +1,11 @@
 import type { Database } from '@wxapp/db'
 import {
+  createAlipayLoginClient,
+  createQqLoginClient,
+  createTtLoginClient,
+  type MiniLoginConfig,
+} from '@wxapp/mini-login'
+import {
   createSecretBox,
   createSessionKeyVault,
   createSessionStore,
@@ -12,8 +18,8 @@ import type { ObjectStore } from '@wxapp/storage'
 import { createAccessTokenProvider, createWechatClient, type WechatLogger } from '@wxapp/wechat'
 import type { ApiLogger, ApiServices, LoginLimits } from '../context'
 import { createAccessTokenCache } from './access-token-cache'
+import { createMiniApps, type MiniApp, type PlatformApp, wechatApp } from './apps'
 import { createRateLimiter } from './rate-limit'
-import { createWechatApps, type WechatApp } from './wechat-apps'
 
 /** A logger that can name a part of the server (pino's fits). */
 export type ServicesLogger = ApiLogger &
@@ -30,6 +36,8 @@ export interface ApiServicesOptions {
     apiBase: string
     timeoutMs: number
   }
+  /** The QQ, Douyin and Alipay apps (parseMiniLoginEnv); none when absent. */
+  platforms?: MiniLoginConfig
   sessionPolicy?: Partial<SessionPolicy>
   sessionCache?: SessionCacheOptions
   /** How the instances' session caches hear of each other's revocations (none: only ttl bounds them). */
@@ -56,7 +64,7 @@ export function createApiServices(opts: ApiServicesOptions): ApiServices {
     onUnreadable: (appid) =>
       logger.warn({ appid }, 'stored WeChat access token cannot be opened; fetching a new one'),
   })
-  const apps: WechatApp[] = wechat.apps.map(({ appid, secret }) => {
+  const apps: MiniApp[] = wechat.apps.map(({ appid, secret }) => {
     const wechatLogger = logger.child({ component: 'wechat', appid })
     const client = createWechatClient({
       appid,
@@ -70,8 +78,9 @@ export function createApiServices(opts: ApiServicesOptions): ApiServices {
       cache: tokenCache,
       logger: wechatLogger,
     })
-    return { appid, client, accessToken }
+    return wechatApp(client, accessToken)
   })
+  if (opts.platforms) apps.push(...platformApps(opts.platforms, logger, wechat.timeoutMs))
   const defaultApp = wechat.apps[0]
   if (!defaultApp) throw new Error('no WeChat app configured')
   return {
@@ -84,9 +93,61 @@ export function createApiServices(opts: ApiServicesOptions): ApiServices {
       now: opts.now,
     }),
     sessionKeys: createSessionKeyVault({ prisma: db.prisma, box }),
-    apps: createWechatApps(defaultApp.appid, apps),
+    apps: createMiniApps(defaultApp.appid, apps),
     rateLimiter: createRateLimiter({ prisma: db.prisma, now: opts.now }),
     loginLimits: opts.loginLimits,
     files: opts.files,
   }
+}
+
+/** The QQ, Douyin and Alipay apps: a login client each, logging as its platform. */
+function platformApps(
+  config: MiniLoginConfig,
+  logger: ServicesLogger,
+  timeoutMs: number,
+): PlatformApp[] {
+  const log = (platform: string, appid: string) =>
+    logger.child({ component: 'mini-login', platform, appid })
+  const qq = config.qq.apps.map(({ appid, secret }): PlatformApp => {
+    const client = createQqLoginClient({
+      appid,
+      secret,
+      baseUrl: config.qq.baseUrl,
+      timeoutMs,
+      logger: log('qq', appid),
+    })
+    return { platform: 'qq', appid, login: { code2Session: (code) => client.code2Session(code) } }
+  })
+  const tt = config.tt.apps.map(({ appid, secret }): PlatformApp => {
+    const client = createTtLoginClient({
+      appid,
+      secret,
+      baseUrl: config.tt.baseUrl,
+      timeoutMs,
+      logger: log('tt', appid),
+    })
+    return {
+      platform: 'tt',
+      appid,
+      login: { code2Session: (code, o) => client.code2Session(code, { anonymous: o?.anonymous }) },
+    }
+  })
+  const alipay: PlatformApp[] = []
+  if (config.alipay) {
+    const { appid, privateKey, alipayPublicKey, gateway } = config.alipay
+    const client = createAlipayLoginClient({
+      appid,
+      privateKey,
+      alipayPublicKey,
+      gateway,
+      timeoutMs,
+      logger: log('alipay', appid),
+    })
+    alipay.push({
+      platform: 'alipay',
+      appid,
+      login: { code2Session: (code) => client.code2Session(code) },
+    })
+  }
+  return [...qq, ...tt, ...alipay]
 }

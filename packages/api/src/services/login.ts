@@ -2,19 +2,19 @@
  * The steps of `auth.login`, each a named function over the request's
  * context, so the procedure reads as the flow it is.
  */
-import { Prisma, type User } from '@wxapp/db'
+import { Platform, Prisma, type User } from '@wxapp/db'
 import type { SessionRecord } from '@wxapp/session/server'
 import type { ClientInfo } from '@wxapp/session/shared'
-import type { Code2SessionResult } from '@wxapp/wechat'
+import type { WechatApiError } from '@wxapp/wechat'
 import { v7 as uuidv7 } from 'uuid'
 import { z } from 'zod'
 import type { CloudIdentity } from '../cloud-identity'
 import type { Context } from '../context'
 import { ReasonedError } from '../errors'
 import { publicUser } from '../users'
-import { callWechat, wechatLoginError } from '../wechat-errors'
+import { wechatLoginError } from '../wechat-errors'
+import { type CodeExchange, type MiniApp, PLATFORM_NAMES } from './apps'
 import type { RateLimitResult } from './rate-limit'
-import type { WechatApp } from './wechat-apps'
 
 const MINUTE = 60_000
 
@@ -49,13 +49,46 @@ export async function limitLogins(ctx: Context, limit: LoginLimit): Promise<void
   if (!result.allowed) refuseLogin(ctx, limit, result)
 }
 
-/** wx.login's code -> WeChat's identity of the user (code2Session), or the typed error. */
-export function exchangeCode(
+/**
+ * A login code -> the platform's identity of the user (code2Session, or
+ * Alipay's oauth token), or the typed error. Every platform's refusals map to
+ * the same reasons; the platform's own code (errcode, Alipay's sub_code) is
+ * logged, and the message names the platform.
+ */
+export async function exchangeCode(
   ctx: Context,
-  app: WechatApp,
+  app: MiniApp,
   code: string,
-): Promise<Code2SessionResult> {
-  return callWechat(ctx.log, app.appid, wechatLoginError, () => app.client.code2Session(code))
+  options?: { anonymous?: boolean },
+): Promise<CodeExchange> {
+  try {
+    return await app.login.code2Session(code, options)
+  } catch (error) {
+    const mapped = wechatLoginError(error)
+    const platformError = error as WechatApiError
+    const details = {
+      platform: app.platform,
+      appid: app.appid,
+      reason: mapped.reason,
+      kind: platformError.kind,
+      errcode: platformError.errcode,
+      subCode: platformError.subCode,
+    }
+    if (mapped.code === 'INTERNAL_SERVER_ERROR') {
+      ctx.log.error({ ...details, err: error }, 'login code exchange failed on the server side')
+    } else {
+      ctx.log.warn(details, 'login code refused')
+    }
+    if (app.platform === 'weapp') throw mapped
+    // The reasons' texts speak of WeChat: name the user's platform instead.
+    const names = PLATFORM_NAMES[app.platform]
+    throw new ReasonedError(mapped.reason, {
+      message: mapped.message
+        .replaceAll('WeChat', names.service)
+        .replaceAll('wx.login', names.login),
+      cause: error,
+    })
+  }
 }
 
 /** Who logs in, and the session_key to keep for them (null: none came). */
@@ -81,16 +114,20 @@ export interface LoginIdentity {
  */
 export async function loginIdentity(
   ctx: Context,
-  app: WechatApp,
-  code: string | undefined,
+  app: MiniApp,
+  login: { code?: string | undefined; anonymous?: boolean | undefined },
   cloud: CloudIdentity | null,
 ): Promise<LoginIdentity> {
+  const { code, anonymous } = login
   if (code === undefined) {
     if (!cloud) throw new ReasonedError('LOGIN_CODE_REQUIRED')
     ctx.log.info({ appid: app.appid, source: cloud.source }, 'login by Cloud Hosting identity')
     return { openid: cloud.openid, unionid: cloud.unionid, sessionKey: null }
   }
-  const exchanged = await exchangeCode(ctx, app, code)
+  if (anonymous && app.platform !== 'tt') {
+    throw new ReasonedError('INVALID_INPUT', { message: "Anonymous login codes are Douyin's only" })
+  }
+  const exchanged = await exchangeCode(ctx, app, code, anonymous ? { anonymous } : undefined)
   if (cloud && exchanged.openid !== cloud.openid) {
     ctx.log.warn({ appid: app.appid }, 'login code of another user than the Cloud Hosting caller')
     throw new ReasonedError('LOGIN_IDENTITY_MISMATCH')
@@ -110,6 +147,7 @@ const text = z.string().nullable()
 const UserRow = z
   .object({
     id: z.string(),
+    platform: z.enum(Platform),
     appid: z.string(),
     openid: z.string(),
     unionid: text,
@@ -124,6 +162,7 @@ const UserRow = z
   .transform(
     (r): User => ({
       id: r.id,
+      platform: r.platform,
       appid: r.appid,
       openid: r.openid,
       unionid: r.unionid,
@@ -139,7 +178,7 @@ const UserRow = z
 
 /**
  * A login's writes, in one statement (data-modifying CTEs), after counting
- * it against `limit` (the per-user limit): the user of (appid, openid),
+ * it against `limit` (the per-user limit): the user of (platform, appid, openid),
  * created on first login; the login's session_key, sealed; the new session.
  * A refused login writes nothing; an allowed one costs one round trip. A
  * login without a session_key (Cloud Hosting's headers) leaves whatever key
@@ -156,6 +195,7 @@ const UserRow = z
 export async function recordLogin(
   ctx: Context,
   identity: {
+    platform: Platform
     appid: string
     openid: string
     unionid?: string | undefined
@@ -184,15 +224,16 @@ export async function recordLogin(
   const rows: unknown[] = await prisma.$queryRaw`
     WITH hit AS (${hitSql}),
     u AS (
-      INSERT INTO users AS u (id, appid, openid, unionid, created_at, updated_at, last_login_at)
-      SELECT ${uuidv7()}::uuid, ${identity.appid}, ${identity.openid}, ${identity.unionid || null},
+      INSERT INTO users AS u (id, platform, appid, openid, unionid, created_at, updated_at, last_login_at)
+      SELECT ${uuidv7()}::uuid, ${identity.platform}::platform, ${identity.appid}, ${identity.openid},
+             ${identity.unionid || null},
              ${at}::timestamp, ${at}::timestamp, ${at}::timestamp
        WHERE (SELECT allowed FROM hit)
-      ON CONFLICT (appid, openid) DO UPDATE SET
+      ON CONFLICT (platform, appid, openid) DO UPDATE SET
         last_login_at = EXCLUDED.last_login_at,
         updated_at = EXCLUDED.updated_at,
         unionid = coalesce(EXCLUDED.unionid, u.unionid)
-      RETURNING u.id::text AS id, u.appid, u.openid, u.unionid, u.nickname, u.avatar_url,
+      RETURNING u.id::text AS id, u.platform::text AS platform, u.appid, u.openid, u.unionid, u.nickname, u.avatar_url,
         u.phone_number, u.phone_country_code, u.created_at, u.updated_at, u.last_login_at
     ),${
       identity.sessionKey === null

@@ -1,7 +1,7 @@
 import type { PhoneInfo } from '@wxapp/wechat'
 import type { Context } from '../context'
 import { callWechat, wechatPhoneError } from '../wechat-errors'
-import type { WechatApp } from './wechat-apps'
+import type { WechatApp } from './apps'
 
 /**
  * The phone number behind a getPhoneNumber button's code: WeChat's

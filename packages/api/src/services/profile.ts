@@ -1,5 +1,6 @@
 import type { User } from '@wxapp/db'
 import type { Context } from '../context'
+import { requireApp } from './apps'
 import {
   type CheckedUser,
   checkNickname,
@@ -8,7 +9,6 @@ import {
   refuseRiskyAvatar,
   submitAvatarCheck,
 } from './content-check'
-import { requireApp } from './wechat-apps'
 
 export interface ProfileChange {
   nickname?: string | undefined

@@ -19,10 +19,22 @@ import {
   openNotificationChannel,
 } from '@wxapp/db'
 import { createTestPostgres, type TestPostgres } from '@wxapp/db/testing'
+import { parseMiniLoginEnv } from '@wxapp/mini-login'
 import { createLocalStore, type ObjectStore } from '@wxapp/storage'
-import { createSimServer, SIM_DEV_APPID, SIM_DEV_SECRET, SimState } from '@wxapp/wechat-sim'
+import {
+  createSimServer,
+  SIM_DEV_ALIPAY_APPID,
+  SIM_DEV_APPID,
+  SIM_DEV_QQ_APPID,
+  SIM_DEV_QQ_SECRET,
+  SIM_DEV_SECRET,
+  SIM_DEV_TT_APPID,
+  SIM_DEV_TT_SECRET,
+  SimState,
+} from '@wxapp/wechat-sim'
 import { createSimControl, type SimControl } from '@wxapp/wechat-sim/client'
 import { pino } from 'pino'
+import { z } from 'zod'
 import { cloudIdentityOf, type RequestHeaders } from '../../src/cloud-identity'
 import type { ApiServices, Context, LoginLimits } from '../../src/context'
 import { reasonOf } from '../../src/errors'
@@ -32,6 +44,11 @@ import { createCallerFactory } from '../../src/trpc'
 
 export const APP_A = { appid: SIM_DEV_APPID, secret: SIM_DEV_SECRET }
 export const APP_B = { appid: 'wx_second_app', secret: 'second_app_secret_0123456789abcd' }
+/** The other platforms' apps, with `platforms: true`: the simulator's development apps. */
+export const QQ_APP = { appid: SIM_DEV_QQ_APPID, secret: SIM_DEV_QQ_SECRET }
+export const TT_APP = { appid: SIM_DEV_TT_APPID, secret: SIM_DEV_TT_SECRET }
+export const ALIPAY_APPID = SIM_DEV_ALIPAY_APPID
+const AlipayKeys = z.object({ alipayPublicKey: z.string(), appPrivateKey: z.string() })
 const DATA_KEY = Buffer.alloc(32, 0x5a)
 const createCaller = createCallerFactory(appRouter)
 const secretOf = (appid: string) => (appid === APP_B.appid ? APP_B.secret : APP_A.secret)
@@ -103,13 +120,35 @@ export async function createTestApi(
     peer?: boolean
     /** The upload store (default: a local folder of its own, removed at close). */
     files?: ObjectStore
+    /** Also serve QQ_APP, TT_APP and the Alipay app, through the simulator. */
+    platforms?: boolean
   } = {},
 ): Promise<TestApi> {
-  const state = new SimState({ apps: [APP_A, APP_B], seed: 'api-router-tests' })
+  const state = new SimState({
+    apps: [APP_A, APP_B],
+    ...(opts.platforms ? { qqApps: [QQ_APP], ttApps: [TT_APP], alipayAppids: [ALIPAY_APPID] } : {}),
+    seed: 'api-router-tests',
+  })
   const simServer = createSimServer({ state, logger: pino({ level: 'silent' }) })
   await new Promise<void>((resolve) => simServer.listen(0, '127.0.0.1', resolve))
   const simUrl = `http://127.0.0.1:${(simServer.address() as AddressInfo).port}`
   const sim = createSimControl({ baseUrl: simUrl })
+  // Configured as the server is, from its environment variables.
+  const platforms = opts.platforms
+    ? await (async () => {
+        const keys = AlipayKeys.parse(await (await fetch(`${simUrl}/sim/alipay-keys`)).json())
+        return parseMiniLoginEnv({
+          QQ_APPS: `${QQ_APP.appid}:${QQ_APP.secret}`,
+          QQ_API_BASE: `${simUrl}/qq`,
+          TT_APPS: `${TT_APP.appid}:${TT_APP.secret}`,
+          TT_API_BASE: `${simUrl}/tt`,
+          ALIPAY_APPID,
+          ALIPAY_PRIVATE_KEY: keys.appPrivateKey,
+          ALIPAY_PUBLIC_KEY: keys.alipayPublicKey,
+          ALIPAY_GATEWAY: `${simUrl}/alipay/gateway.do`,
+        })
+      })()
+    : undefined
 
   const logs: LogLine[] = []
   const logger = pino(
@@ -145,6 +184,7 @@ export async function createTestApi(
       dataKeys: [DATA_KEY],
       logger,
       wechat: { apps: [APP_A, APP_B], apiBase: simUrl, timeoutMs: 2000 },
+      platforms,
       sessionPolicy: opts.sessionPolicy,
       sessionCache: opts.sessionCache,
       sessionChanges: await changesOf(of),

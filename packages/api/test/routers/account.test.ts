@@ -206,6 +206,7 @@ describe.each(['pglite', 'postgres'] as const)(
       expect(again.user.id).not.toBe(old.userId)
       expect(await again.api.user.me()).toEqual({
         id: again.user.id,
+        platform: 'weapp',
         nickname: null,
         avatarUrl: null,
         phoneNumber: null,
@@ -230,6 +231,7 @@ describe.each(['pglite', 'postgres'] as const)(
       expect(Date.parse(data.exportedAt)).toBeGreaterThan(Date.now() - 60_000)
       expect(data.user).toEqual({
         id: user.userId,
+        platform: 'weapp',
         appid: APP_A.appid,
         openid: user.openid,
         unionid: expect.any(String),

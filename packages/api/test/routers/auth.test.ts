@@ -23,6 +23,7 @@ describe('auth.login', () => {
       expiresAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
       user: {
         id: expect.any(String),
+        platform: 'weapp',
         nickname: null,
         avatarUrl: null,
         phoneNumber: null,
@@ -123,7 +124,16 @@ describe('auth.login', () => {
     })
     await api.sim.faults({ path: '/sns/jscode2session', errcode: 40125, count: 1 })
     await refusal(login({ code: await code('gina') }))
-    expect(api.logs.map((l) => l.msg)).toContain('WeChat call failed on the server side')
+    expect(api.logs.map((l) => l.msg)).toContain('login code exchange failed on the server side')
+    // Every refusal is logged with the platform's own code.
+    expect(api.logs).toContainEqual(
+      expect.objectContaining({
+        msg: 'login code refused',
+        platform: 'weapp',
+        errcode: 40226,
+        reason: 'WECHAT_USER_BLOCKED',
+      }),
+    )
   })
 
   it('creates exactly one user for 50 concurrent first logins', async () => {

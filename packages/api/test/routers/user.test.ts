@@ -23,10 +23,11 @@ const phoneCode = (
 const PHONE_API = '/wxa/business/getuserphonenumber'
 
 describe('user.me', () => {
-  it('is the caller, without openid, unionid or a full phone number', async () => {
+  it('is the caller, with their platform, without openid, unionid or a full phone number', async () => {
     const { api: me, user } = await api.login('olga')
     expect(await me.user.me()).toEqual({
       id: user.id,
+      platform: 'weapp',
       nickname: null,
       avatarUrl: null,
       phoneNumber: null,

@@ -138,6 +138,8 @@ export const REQUEST_ERRORS = {
   HEADER_REPEATED: { code: 'BAD_REQUEST', status: 400, retryable: false },
   /** Not allowed, and no more specific reason applies. */
   FORBIDDEN: { code: 'FORBIDDEN', status: 403, retryable: false },
+  /** The user's platform does not offer this (phone numbers are WeChat's: not on QQ, Douyin, Alipay). */
+  PLATFORM_UNSUPPORTED: { code: 'FORBIDDEN', status: 403, retryable: false },
   /** No such procedure, route or record. */
   NOT_FOUND: { code: 'NOT_FOUND', status: 404, retryable: false },
   /** A query sent as POST, a mutation as GET. */
