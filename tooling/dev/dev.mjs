@@ -3,7 +3,7 @@
 // its own process group with its output prefixed; JSON log lines are printed
 // readably. Ctrl-C (or SIGTERM) stops every part and waits for it to exit.
 import { spawn, spawnSync } from 'node:child_process'
-import { randomBytes } from 'node:crypto'
+import { generateKeyPairSync, randomBytes } from 'node:crypto'
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -34,6 +34,39 @@ const letters = (n) =>
     .slice(0, n)
 const DEV_PUSH = { token: letters(32), aesKey: letters(43) }
 
+// QQ, Douyin and Alipay log in through the simulator's development apps too.
+// Alipay signs both ways (RSA2): the app's key pair and "Alipay's" are made
+// for this run, each side given its private key and the other's public one.
+const platformApps = createRequire(import.meta.url)('@wxapp/env/dev-platform-apps.json')
+const rsaPair = () => {
+  const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 })
+  return {
+    publicKey: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+    privateKey: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+  }
+}
+const alipayApp = rsaPair()
+const alipayGateway = rsaPair()
+const qqApps = `${platformApps.qq.appid}:${platformApps.qq.secret}`
+const ttApps = `${platformApps.tt.appid}:${platformApps.tt.secret}`
+const SIM_PLATFORMS = {
+  SIM_QQ_APPS: qqApps,
+  SIM_TT_APPS: ttApps,
+  SIM_ALIPAY_APPID: platformApps.alipay.appid,
+  SIM_ALIPAY_APP_PUBLIC_KEY: alipayApp.publicKey,
+  SIM_ALIPAY_PRIVATE_KEY: alipayGateway.privateKey,
+}
+const SERVER_PLATFORMS = {
+  QQ_APPS: qqApps,
+  QQ_API_BASE: `${simUrl}/qq`,
+  TT_APPS: ttApps,
+  TT_API_BASE: `${simUrl}/tt`,
+  ALIPAY_APPID: platformApps.alipay.appid,
+  ALIPAY_PRIVATE_KEY: alipayApp.privateKey,
+  ALIPAY_PUBLIC_KEY: alipayGateway.publicKey,
+  ALIPAY_GATEWAY: `${simUrl}/alipay/gateway.do`,
+}
+
 const parts = [
   ...(realWechat
     ? []
@@ -50,6 +83,7 @@ const parts = [
             SIM_PUSH_URL: `${apiUrl}/wechat/push`,
             SIM_PUSH_TOKEN: DEV_PUSH.token,
             SIM_PUSH_AES_KEY: DEV_PUSH.aesKey,
+            ...SIM_PLATFORMS,
           },
         },
       ]),
@@ -68,6 +102,7 @@ const parts = [
             WECHAT_API_BASE: simUrl,
             WECHAT_PUSH_TOKEN: DEV_PUSH.token,
             WECHAT_PUSH_AES_KEY: DEV_PUSH.aesKey,
+            ...SERVER_PLATFORMS,
           }),
     },
   },
@@ -196,6 +231,11 @@ function banner(serverUrl) {
     realWechat
       ? `WeChat       real API, app ${process.env.WECHAT_APPID}`
       : `WeChat       simulator at ${simUrl}, development app ${SIM_DEV_APP.WECHAT_APPID}`,
+    ...(realWechat
+      ? []
+      : [
+          `Platforms    QQ, Douyin and Alipay simulated too: apps ${platformApps.qq.appid}, ${platformApps.tt.appid}, ${platformApps.alipay.appid} (Alipay keys made for this run)`,
+        ]),
     `weapp build  ${join(root, 'apps/miniprogram/dist')}  (import this folder into WeChat DevTools)`,
     realWechat
       ? 'H5 preview   off with real WeChat credentials (a browser cannot call wx.login)'

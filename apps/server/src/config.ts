@@ -25,6 +25,7 @@ import {
   port,
   secret,
 } from '@wxapp/env'
+import { type MiniLoginConfig, MiniLoginConfigError, parseMiniLoginEnv } from '@wxapp/mini-login'
 import { z } from 'zod'
 
 /**
@@ -238,6 +239,11 @@ export interface ServerConfig {
     /** CONTENT_RECHECK_INTERVAL. */
     recheckIntervalMs: number
   }
+  /**
+   * The QQ and Douyin apps (QQ_APPS, TT_APPS, their *_API_BASE) and the
+   * Alipay app (ALIPAY_*), besides WeChat's; they share WECHAT_TIMEOUT_MS.
+   */
+  platforms: MiniLoginConfig
   loginLimits: { perIpPerMinute: number; perUserPerMinute: number }
   sessionPolicy: { idleTimeoutMs: number; absoluteLifetimeMs: number; renewIntervalMs: number }
   /** The in-process cache of validated sessions; ttlMs 0 turns it off. */
@@ -329,10 +335,26 @@ function crossChecks(present: Record<string, string>, data: ParsedEnv | undefine
       if (!present[name]?.trim()) problems.push(`${name}: is required when UPLOAD_STORAGE=s3`)
     }
   }
+  const platforms = platformsOf(present, problems)
   if (!data) return problems
   const appids = [data.WECHAT_APPID, ...data.WECHAT_APPS.map((a) => a.appid)]
   if (new Set(appids).size !== appids.length) {
     problems.push('WECHAT_APPS: lists an appid twice (or WECHAT_APPID again)')
+  }
+  // An appid names one app, and so its platform, in every request.
+  if (platforms) {
+    const others: [string, string[]][] = [
+      ['QQ_APPS', platforms.qq.apps.map((a) => a.appid)],
+      ['TT_APPS', platforms.tt.apps.map((a) => a.appid)],
+      ['ALIPAY_APPID', platforms.alipay ? [platforms.alipay.appid] : []],
+    ]
+    const seen = new Set(appids)
+    for (const [name, ids] of others) {
+      for (const id of ids) {
+        if (seen.has(id)) problems.push(`${name}: ${id} is also configured for another platform`)
+        seen.add(id)
+      }
+    }
   }
   for (const name of ['WECHAT_PUSH_TOKEN', 'WECHAT_PUSH_AES_KEY'] as const) {
     const unknown = [...(data[name]?.byApp.keys() ?? [])].filter((a) => !appids.includes(a))
@@ -383,6 +405,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
       push: pushOf(data),
       recheckIntervalMs: data.CONTENT_RECHECK_INTERVAL,
     },
+    // crossChecks reported any problem, so loadEnv threw before here.
+    platforms: parseMiniLoginEnv(env),
     loginLimits: {
       perIpPerMinute: data.LOGIN_RATE_LIMIT,
       perUserPerMinute: data.LOGIN_RATE_LIMIT_PER_USER,
@@ -407,6 +431,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
       filesUrl: data.UPLOAD_PUBLIC_URL?.replace(/\/+$/, ''),
       storage: storageOf(data),
     },
+  }
+}
+
+/** The other platforms' apps, or null with the problems added. */
+function platformsOf(env: Record<string, string>, problems: string[]): MiniLoginConfig | null {
+  try {
+    return parseMiniLoginEnv(env)
+  } catch (error) {
+    if (!(error instanceof MiniLoginConfigError)) throw error
+    problems.push(...error.problems)
+    return null
   }
 }
 

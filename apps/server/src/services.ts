@@ -19,6 +19,7 @@ export function createServices(opts: {
     dataKeys: opts.dataKeys,
     logger: opts.logger,
     wechat: config.wechat,
+    platforms: config.platforms,
     sessionPolicy: config.sessionPolicy,
     sessionCache: config.sessionCache,
     sessionChanges: opts.sessionChanges,

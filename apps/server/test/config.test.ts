@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto'
 import { runApiServerToExit } from '@wxapp/testing'
 import { describe, expect, it } from 'vitest'
 import { ConfigError, loadConfig } from '../src/config'
@@ -237,6 +238,60 @@ describe('loadConfig', () => {
     expect((error as ConfigError).message).toContain(name)
     expect((error as ConfigError).message).not.toContain('very-secret-key')
     expect((error as ConfigError).message).not.toContain('very secret key')
+  })
+
+  it('reads the QQ, Douyin and Alipay apps; none by default', () => {
+    expect(loadConfig(app).platforms).toEqual({
+      qq: { apps: [], baseUrl: 'https://api.q.qq.com' },
+      tt: { apps: [], baseUrl: 'https://developer.toutiao.com' },
+      alipay: null,
+    })
+    const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 })
+    const config = loadConfig({
+      ...app,
+      QQ_APPS: '1100000001:qq-secret, 1100000002:qq-secret-2',
+      TT_APPS: 'tt0123456789abcdef:tt-secret',
+      TT_API_BASE: 'http://127.0.0.1:4000/tt',
+      ALIPAY_APPID: '2021000000000001',
+      ALIPAY_PRIVATE_KEY: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+      ALIPAY_PUBLIC_KEY: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+    })
+    expect(config.platforms.qq.apps.map((a) => a.appid)).toEqual(['1100000001', '1100000002'])
+    expect(config.platforms.tt).toEqual({
+      apps: [{ appid: 'tt0123456789abcdef', secret: 'tt-secret' }],
+      baseUrl: 'http://127.0.0.1:4000/tt',
+    })
+    expect(config.platforms.alipay).toMatchObject({
+      appid: '2021000000000001',
+      gateway: 'https://openapi.alipay.com/gateway.do',
+    })
+  })
+
+  it("refuses the other platforms' bad settings with the rest, and an appid on two platforms", () => {
+    const error = (() => {
+      try {
+        loadConfig({
+          ...app,
+          PORT: 'x',
+          QQ_APPS: '1100000001:qq-secret,broken-qq-secret',
+          TT_APPS: 'wx_app:tt-secret',
+        })
+      } catch (e) {
+        return e as ConfigError
+      }
+      throw new Error('expected a ConfigError')
+    })()
+    expect(error).toBeInstanceOf(ConfigError)
+    expect(error.message).toContain('PORT')
+    expect(error.message).toContain('QQ_APPS: entry 2 must be appid:secret')
+    expect(error.message).not.toContain('broken-qq-secret')
+    // Alipay is all or nothing: an appid without its keys is a mistake, not "off".
+    expect(() => loadConfig({ ...app, ALIPAY_APPID: '2021000000000001' })).toThrow(
+      'ALIPAY_APPID, ALIPAY_PRIVATE_KEY and ALIPAY_PUBLIC_KEY go together',
+    )
+    expect(() => loadConfig({ ...app, TT_APPS: 'wx_app:tt-secret' })).toThrow(
+      'TT_APPS: wx_app is also configured for another platform',
+    )
   })
 
   it('reports every problem at once', () => {

@@ -1,5 +1,6 @@
 // The JSON itself, not @wxapp/env's index: this module reaches the H5 bundle.
 import devApp from '@wxapp/env/dev-app.json'
+import devPlatformApps from '@wxapp/env/dev-platform-apps.json'
 
 /**
  * The simulator's documented development app (one file for every part of the
@@ -17,13 +18,14 @@ export type Platform = (typeof PLATFORMS)[number]
 /**
  * Development apps of the other platforms, known unless SIM_QQ_APPS /
  * SIM_TT_APPS / SIM_ALIPAY_APPID name others. Shaped like the real ones
- * (QQ: 10 digits, Douyin: tt + 16 hex, Alipay: 16 digits); they exist only here.
+ * (QQ: 10 digits, Douyin: tt + 16 hex, Alipay: 16 digits); they exist only
+ * here. One file (@wxapp/env's dev-platform-apps.json), also read by `pnpm dev`.
  */
-export const SIM_DEV_QQ_APPID = '1100000001'
-export const SIM_DEV_QQ_SECRET = 'sim_dev_qq_secret_0123456789'
-export const SIM_DEV_TT_APPID = 'tt00000000simdev01'
-export const SIM_DEV_TT_SECRET = 'sim_dev_tt_secret_0123456789abcdef'
-export const SIM_DEV_ALIPAY_APPID = '2021000000000001'
+export const SIM_DEV_QQ_APPID: string = devPlatformApps.qq.appid
+export const SIM_DEV_QQ_SECRET: string = devPlatformApps.qq.secret
+export const SIM_DEV_TT_APPID: string = devPlatformApps.tt.appid
+export const SIM_DEV_TT_SECRET: string = devPlatformApps.tt.secret
+export const SIM_DEV_ALIPAY_APPID: string = devPlatformApps.alipay.appid
 
 /** The WeChat API paths the simulator serves (and faults can target). */
 export const API_PATHS = [
