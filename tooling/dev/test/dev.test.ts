@@ -4,6 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { connect, createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import platformApps from '@wxapp/env/dev-platform-apps.json'
 import { freePort, workspaceRoot } from '@wxapp/testing'
 import { afterEach, describe, expect, it } from 'vitest'
 
@@ -120,6 +121,28 @@ describe('pnpm dev', () => {
       body: JSON.stringify({ code }),
     })
     expect(login.status).toBe(200)
+    // Every platform is configured against the simulator, Alipay with its
+    // per-run keys: a user of each development app logs in.
+    expect(dev.output()).toContain('Platforms    QQ, Douyin and Alipay simulated too')
+    for (const platform of ['qq', 'tt', 'alipay'] as const) {
+      const app = platformApps[platform]
+      const minted = await fetch(`${sim}/sim/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ appid: app.appid, user: 'dev-test' }),
+      })
+      const other = await fetch(`${server}/trpc/auth.login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          code: ((await minted.json()) as { code: string }).code,
+          appid: app.appid,
+        }),
+      })
+      expect(other.status, platform).toBe(200)
+      const body = (await other.json()) as { result: { data: { user: { platform: string } } } }
+      expect(body.result.data.user.platform).toBe(platform)
+    }
     // Content checks are wired: an uploaded avatar's verdict is pushed to the
     // server in safe mode and accepted.
     const { token } = ((await login.json()) as { result: { data: { token: string } } }).result.data
