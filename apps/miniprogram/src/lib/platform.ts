@@ -27,10 +27,11 @@ import {
 import type { PrivacyApis } from './privacy'
 
 /*
- * The platforms' own globals, where Taro's wrappers do not do for login: Taro's
- * login on Douyin forces Douyin's login window on a user not logged in, and on
- * Alipay asks my.getAuthCode for no scopes. Only the slices used are declared;
- * each is named inside its platform's TARO_ENV branch only.
+ * The platforms' own globals, for login: Taro.login on Douyin calls tt.login without
+ * `force: false` (Douyin's login window for a user not logged in to Douyin), and on
+ * Alipay the session package asks my.getAuthCode for auth_base itself rather than
+ * rely on Taro's login alias. Only the slices used are declared; each is named
+ * inside its platform's TARO_ENV branch only.
  */
 declare const tt: TtLoginApi
 declare const my: AlipayAuthApi

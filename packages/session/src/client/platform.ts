@@ -214,8 +214,9 @@ function alipayMessage(reason: unknown): string {
 /**
  * Alipay's `my.getAuthCode` with `auth_base` (silent authorization: no prompt,
  * the server gets the user id from the code) as a login source. Called on `my`
- * itself: Taro's `login` on Alipay asks for no scopes. Alipay has no
- * checkSession, so this source has none.
+ * itself, so the scope and Alipay's `{ error, errorMessage }` failures do not
+ * depend on Taro's login alias (Taro 4.2's Alipay plugin does map login to
+ * getAuthCode with auth_base). Alipay has no checkSession, so this source has none.
  */
 export function alipayLoginSource(my: AlipayAuthApi): LoginSource {
   return {
