@@ -30,8 +30,24 @@ async function platformModule(env: string | undefined): Promise<PlatformModule> 
 
 afterEach(() => {
   vi.unstubAllEnvs()
+  vi.unstubAllGlobals()
   taro.current = {}
 })
+
+/** Douyin's `tt` global as far as login goes: callback-style, as the platform has it. */
+function fakeTt(answer: { code?: string; anonymousCode?: string }) {
+  const forces: boolean[] = []
+  return {
+    forces,
+    login(options: { force: boolean; success(result: object): void }) {
+      forces.push(options.force)
+      options.success({ ...answer, isLogin: answer.code !== undefined, errMsg: 'login:ok' })
+    },
+    checkSession(options: { success(result: object): void; fail(error: object): void }) {
+      options.fail({ errMsg: 'checkSession:fail session expired' })
+    },
+  }
+}
 
 describe('capabilities per platform', () => {
   it('keeps WeChat on its own buttons and privacy check', async () => {
@@ -142,12 +158,64 @@ describe('per-platform APIs', () => {
     }
   })
 
-  it('Alipay without checkSession: the login source says the session is not known valid', async () => {
-    taro.current = { login: async () => ({ code: 'auth-code', errMsg: 'getAuthCode:ok' }) }
+  it.each(['weapp', 'qq'] as const)(
+    '%s logs in with Taro.login / Taro.checkSession',
+    async (name) => {
+      const login = vi.fn(async () => ({ code: `${name}-code`, errMsg: 'login:ok' }))
+      taro.current = { login, checkSession: async () => ({ errMsg: 'checkSession:ok' }) }
+      const { loginSource } = await platformModule(name)
+      const source = loginSource()
+      await expect(source.login()).resolves.toBe(`${name}-code`)
+      await expect(source.checkSession?.()).resolves.toBe(true)
+      expect(login).toHaveBeenCalledTimes(1)
+    },
+  )
+
+  it("Douyin logs in with the tt global, never forcing Douyin's login window", async () => {
+    const taroLogin = vi.fn()
+    taro.current = { login: taroLogin }
+    const tt = fakeTt({ code: 'tt-code', anonymousCode: 'tt-anon' })
+    vi.stubGlobal('tt', tt)
+    const { loginSource } = await platformModule('tt')
+    const source = loginSource()
+    await expect(source.login()).resolves.toEqual({ code: 'tt-code' })
+    await expect(source.checkSession?.()).resolves.toBe(false)
+    expect(tt.forces).toEqual([false])
+    expect(taroLogin).not.toHaveBeenCalled()
+  })
+
+  it('Douyin without a logged-in Douyin user: the anonymousCode, flagged anonymous', async () => {
+    vi.stubGlobal('tt', fakeTt({ anonymousCode: 'tt-anon' }))
+    const { loginSource } = await platformModule('tt')
+    await expect(loginSource().login()).resolves.toEqual({ code: 'tt-anon', anonymous: true })
+  })
+
+  it("Alipay logs in with my.getAuthCode's silent auth_base, and has no checkSession", async () => {
+    const taroLogin = vi.fn()
+    taro.current = { login: taroLogin, checkSession: vi.fn() }
+    const scopes: unknown[] = []
+    vi.stubGlobal('my', {
+      getAuthCode(options: { scopes: unknown; success(result: object): void }) {
+        scopes.push(options.scopes)
+        options.success({ authCode: 'auth-code', authSuccessScopes: ['auth_base'] })
+      },
+    })
     const { loginSource } = await platformModule('alipay')
     const source = loginSource()
-    await expect(source.checkSession()).resolves.toBe(false)
+    expect(source.checkSession).toBeUndefined()
     await expect(source.login()).resolves.toBe('auth-code')
+    expect(scopes).toEqual(['auth_base'])
+    expect(taroLogin).not.toHaveBeenCalled()
+  })
+
+  it('the login source has a checkSession exactly where CAPABILITIES says so', async () => {
+    taro.current = { login: vi.fn(), checkSession: vi.fn() }
+    vi.stubGlobal('tt', fakeTt({ code: 'c' }))
+    vi.stubGlobal('my', { getAuthCode: vi.fn() })
+    for (const name of ['weapp', 'qq', 'tt', 'alipay'] as const) {
+      const { loginSource, CAPABILITIES } = await platformModule(name)
+      expect(typeof loginSource().checkSession === 'function').toBe(CAPABILITIES[name].checkSession)
+    }
   })
 
   it('reports the platform with each login', async () => {

@@ -1,15 +1,18 @@
 /*
- * The platform adapters with fake Taro objects (shaped as Taro 4 behaves on
- * weapp and in H5 builds).
+ * The platform adapters: fake Taro objects (shaped as Taro 4 behaves on weapp
+ * and in H5 builds), and fakes of Douyin's `tt` and Alipay's `my` globals.
  */
 import { describe, expect, it } from 'vitest'
 import {
+  alipayLoginSource,
   createSessionClient,
   memoryStorage,
   SessionLoginError,
   taroLoginSource,
   taroStorage,
+  ttLoginSource,
 } from '../src/client/index'
+import { FakeMy, FakeTt } from './platform-fakes'
 
 type LoginResult = { code?: string | null; errMsg?: string }
 
@@ -72,6 +75,120 @@ describe('taroLoginSource', () => {
     })
     await expect(client.ensureSession()).rejects.toBeInstanceOf(SessionLoginError)
     expect(client.getState().error?.reason).toBe('WECHAT_LOGIN_FAILED')
+  })
+})
+
+describe('ttLoginSource (Douyin)', () => {
+  it('a user logged in to Douyin: the code, not flagged anonymous; never forces the login window', async () => {
+    const tt = new FakeTt()
+    const source = ttLoginSource(tt)
+    expect(await source.login()).toEqual({ code: 'tt-code-1' })
+    expect(tt.forces).toEqual([false])
+  })
+
+  it('a user not logged in to Douyin: the anonymousCode, flagged anonymous', async () => {
+    const tt = new FakeTt()
+    tt.mode = 'anonymous'
+    expect(await ttLoginSource(tt).login()).toEqual({ code: 'tt-anon-1', anonymous: true })
+  })
+
+  it('an empty code falls back to the anonymousCode', async () => {
+    const source = ttLoginSource({
+      login: (options) => options.success({ code: '', anonymousCode: 'anon', isLogin: false }),
+    })
+    expect(await source.login()).toEqual({ code: 'anon', anonymous: true })
+  })
+
+  it('neither code: WECHAT_LOGIN_FAILED naming tt.login, with its errMsg', async () => {
+    const tt = new FakeTt()
+    tt.mode = 'none'
+    const error = await ttLoginSource(tt)
+      .login()
+      .catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(SessionLoginError)
+    expect(error).toMatchObject({
+      reason: 'WECHAT_LOGIN_FAILED',
+      message: 'tt.login gave no code: login:ok',
+    })
+  })
+
+  it('the fail callback, or a throwing tt.login: WECHAT_LOGIN_FAILED with the cause', async () => {
+    const tt = new FakeTt()
+    tt.mode = 'fail'
+    const error = (await ttLoginSource(tt)
+      .login()
+      .catch((e: unknown) => e)) as SessionLoginError
+    expect(error).toBeInstanceOf(SessionLoginError)
+    expect(error.reason).toBe('WECHAT_LOGIN_FAILED')
+    expect(error.message).toBe('tt.login failed: login:fail host login fail')
+    expect(error.cause).toEqual({ errMsg: 'login:fail host login fail' })
+
+    const throwing = ttLoginSource({
+      login: () => {
+        throw new Error('tt.login is not a function')
+      },
+    })
+    await expect(throwing.login()).rejects.toMatchObject({
+      reason: 'WECHAT_LOGIN_FAILED',
+      message: 'tt.login failed: tt.login is not a function',
+    })
+  })
+
+  it('checkSession follows tt.checkSession: success -> true, fail -> false', async () => {
+    const tt = new FakeTt()
+    const source = ttLoginSource(tt)
+    expect(await source.checkSession?.()).toBe(true)
+    tt.sessionValid = false
+    expect(await source.checkSession?.()).toBe(false)
+    expect(tt.checkCalls).toBe(2)
+  })
+
+  it('a base library without tt.checkSession gives a source without checkSession', () => {
+    const source = ttLoginSource(new FakeTt({ checkSession: false }))
+    expect(source.checkSession).toBeUndefined()
+  })
+})
+
+describe('alipayLoginSource', () => {
+  it('asks my.getAuthCode for auth_base (silent) and returns the authCode; no checkSession', async () => {
+    const my = new FakeMy()
+    const source = alipayLoginSource(my)
+    expect(await source.login()).toBe('my-auth-1')
+    expect(my.scopes).toEqual(['auth_base'])
+    expect(source.checkSession).toBeUndefined()
+  })
+
+  it('a { error, errorMessage } failure: WECHAT_LOGIN_FAILED naming my.getAuthCode', async () => {
+    const my = new FakeMy()
+    my.mode = 'fail'
+    const error = (await alipayLoginSource(my)
+      .login()
+      .catch((e: unknown) => e)) as SessionLoginError
+    expect(error).toBeInstanceOf(SessionLoginError)
+    expect(error.reason).toBe('WECHAT_LOGIN_FAILED')
+    expect(error.message).toBe('my.getAuthCode failed: USER_CANCEL (11)')
+    expect(error.cause).toEqual({ error: 11, errorMessage: 'USER_CANCEL' })
+  })
+
+  it('a success without authCode: WECHAT_LOGIN_FAILED', async () => {
+    const my = new FakeMy()
+    my.mode = 'no-code'
+    await expect(alipayLoginSource(my).login()).rejects.toMatchObject({
+      reason: 'WECHAT_LOGIN_FAILED',
+      message: 'my.getAuthCode gave no authCode',
+    })
+  })
+
+  it('an Error thrown by getAuthCode keeps its message', async () => {
+    const source = alipayLoginSource({
+      getAuthCode: () => {
+        throw new Error('my.getAuthCode is not a function')
+      },
+    })
+    await expect(source.login()).rejects.toMatchObject({
+      reason: 'WECHAT_LOGIN_FAILED',
+      message: 'my.getAuthCode failed: my.getAuthCode is not a function',
+    })
   })
 })
 

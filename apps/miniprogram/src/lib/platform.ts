@@ -10,12 +10,31 @@
  * the simulator code ships in a mini-program (test/build-output.test.ts checks).
  *
  * QQ, Douyin and Alipay builds run the same pages with what those platforms offer
- * (see CAPABILITIES). Their login reaches the server as a WeChat login would: the
- * server does not know their code exchanges yet (issue 14's server part).
+ * (see CAPABILITIES), and log in with their own code: `Taro.login` on WeChat and QQ,
+ * `tt.login` on Douyin (its anonymousCode for a user not logged in to Douyin), and
+ * `my.getAuthCode` with `auth_base` on Alipay (see loginSource).
  */
 import Taro from '@tarojs/taro'
-import { type ClientInfo, taroLoginSource, type WechatLoginSource } from '@wxapp/session/client'
+import {
+  type AlipayAuthApi,
+  alipayLoginSource,
+  type ClientInfo,
+  type LoginSource,
+  type TtLoginApi,
+  taroLoginSource,
+  ttLoginSource,
+} from '@wxapp/session/client'
 import type { PrivacyApis } from './privacy'
+
+/*
+ * The platforms' own globals, for login: Taro.login on Douyin calls tt.login without
+ * `force: false` (Douyin's login window for a user not logged in to Douyin), and on
+ * Alipay the session package asks my.getAuthCode for auth_base itself rather than
+ * rely on Taro's login alias. Only the slices used are declared; each is named
+ * inside its platform's TARO_ENV branch only.
+ */
+declare const tt: TtLoginApi
+declare const my: AlipayAuthApi
 
 /** The platforms the app is built for (`taro build --type <platform>`). */
 export const PLATFORMS = ['weapp', 'h5', 'qq', 'tt', 'alipay'] as const
@@ -45,8 +64,9 @@ export interface Capabilities {
   phoneNumber: 'getPhoneNumberButton' | 'simulator' | 'unavailable'
   /**
    * Whether the platform can tell that the last login's session is still valid
-   * (`checkSession`). Alipay cannot: its `Taro.checkSession` does not exist, the session
-   * client's check fails and each launch logs in again (the safe side).
+   * (`checkSession`), i.e. whether loginSource() has one. Alipay cannot: a warm launch
+   * goes by the stored token's own validity, and a token the server refuses starts a
+   * re-login.
    */
   checkSession: boolean
   /**
@@ -147,9 +167,15 @@ export function currentAppid(): string {
   return Taro.getAccountInfoSync().miniProgram.appId
 }
 
-/** wx.login / wx.checkSession, or the simulator's stand-ins in H5. */
-export function loginSource(): WechatLoginSource {
+/**
+ * This platform's login source: the simulator's stand-ins in H5, Taro.login /
+ * Taro.checkSession on WeChat and QQ, the `tt` and `my` globals on Douyin and Alipay.
+ * One branch per TARO_ENV, so each build keeps only its own.
+ */
+export function loginSource(): LoginSource {
   if (process.env.TARO_ENV === 'h5') return simModule().simSource
+  if (process.env.TARO_ENV === 'tt') return ttLoginSource(tt)
+  if (process.env.TARO_ENV === 'alipay') return alipayLoginSource(my)
   return taroLoginSource(Taro)
 }
 

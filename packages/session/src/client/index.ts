@@ -1,8 +1,9 @@
 /**
  * `@wxapp/session/client`: login orchestration for the mini-program.
  *
- * Runs in the WeChat runtime, in Taro's H5 build and in Node: no Node APIs, no
- * DOM, and the platform (wx.login, storage) comes in through small interfaces.
+ * Runs in the mini-program runtimes (WeChat, QQ, Douyin, Alipay), in Taro's H5
+ * build and in Node: no Node APIs, no DOM, and the platform (its login API,
+ * storage) comes in through small interfaces.
  */
 export {
   CLIENT_LOGIN_REASONS,
@@ -34,12 +35,21 @@ export {
   sessionLink,
 } from './link'
 export {
+  type AlipayAuthApi,
+  type AlipayAuthCodeResult,
+  alipayLoginSource,
   type KeyValueStorage,
+  type LoginCode,
+  type LoginSource,
   memoryStorage,
+  type PlatformCallbacks,
   type TaroLoginApi,
   type TaroStorageApi,
+  type TtLoginApi,
+  type TtLoginResult,
   taroLoginSource,
   taroStorage,
+  ttLoginSource,
   type WechatLoginSource,
 } from './platform'
 export {

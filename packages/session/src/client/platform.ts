@@ -1,15 +1,43 @@
 /*
- * The platform behind two small interfaces, so the same session code runs on
- * Taro (weapp), in the H5 preview (a WeChat simulator over HTTP) and in Node
- * tests. Taro is injected, never imported: this package does not depend on it.
+ * The platform behind small interfaces, so the same session code runs on
+ * WeChat, QQ, Douyin and Alipay (Taro builds), in the H5 preview (a WeChat
+ * simulator over HTTP) and in Node tests. Neither Taro nor any platform SDK is
+ * imported: each source takes a structurally typed slice of the API it calls.
+ *
+ * Login sources, one per platform:
+ * - taroLoginSource: `Taro.login` / `Taro.checkSession` (WeChat, QQ).
+ * - ttLoginSource: Douyin's `tt.login({ force: false })`, its `code`, else its
+ *   `anonymousCode` (flagged `anonymous`); `tt.checkSession` when present.
+ * - alipayLoginSource: `my.getAuthCode({ scopes: 'auth_base' })`; Alipay has no
+ *   checkSession, so the stored token's own validity decides a warm launch.
  */
 import { platformMessage, SessionLoginError } from './errors'
 
-/** Where login codes come from: `wx.login` / `wx.checkSession`, or a stand-in. */
-export interface WechatLoginSource {
-  /** A fresh login code (single use, 5 minutes). Rejects when there is none. */
-  login(): Promise<string>
-  /** Whether WeChat still holds the session_key of the last login. */
+/** A login code, and whether it is Douyin's `anonymousCode` (the server exchanges it as `anonymous_code`). */
+export interface LoginCode {
+  code: string
+  /** Set only for an anonymous code. */
+  anonymous?: true
+}
+
+/** Where login codes come from: one platform's login API, or a stand-in. */
+export interface LoginSource {
+  /** A fresh login code (single use, minutes). Rejects when there is none. */
+  login(): Promise<string | LoginCode>
+  /**
+   * Whether the platform still holds the session of the last login. Absent where
+   * the platform has no such check (Alipay): the stored token's own validity
+   * decides, and a token the server refuses starts a re-login.
+   */
+  checkSession?(): Promise<boolean>
+}
+
+/**
+ * A source with WeChat's `wx.login` / `wx.checkSession` pair (WeChat, QQ, the H5
+ * simulator): a LoginSource whose checkSession is always there. The name predates
+ * the other platforms; code that calls `checkSession()` directly relies on it.
+ */
+export interface WechatLoginSource extends LoginSource {
   checkSession(): Promise<boolean>
 }
 
@@ -41,7 +69,7 @@ function isOkResult(result: unknown): boolean {
 }
 
 /**
- * `Taro.login` / `Taro.checkSession` as a login source. A login that resolves
+ * `Taro.login` / `Taro.checkSession` as a login source (WeChat, QQ). A login that resolves
  * without a code (Taro's production H5 build does) or rejects with a plain
  * `{ errMsg }` object fails with a SessionLoginError `WECHAT_LOGIN_FAILED`.
  */
@@ -72,6 +100,143 @@ export function taroLoginSource(taro: TaroLoginApi): WechatLoginSource {
         // wx.checkSession rejects when the session_key expired.
         return false
       }
+    },
+  }
+}
+
+/** The success and failure callbacks of a platform's callback-style API. */
+export interface PlatformCallbacks<T> {
+  success(result: T): void
+  fail(error: unknown): void
+}
+
+/**
+ * Calls a callback-style platform API as a promise. The platforms' own globals
+ * (`tt`, `my`) are called here, not Taro's promise wrappers, and not every base
+ * library answers with a promise, so callbacks it is. A synchronous throw (an
+ * API the base library lacks) rejects too.
+ */
+function callApi<T>(invoke: (callbacks: PlatformCallbacks<T>) => void): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    invoke({ success: resolve, fail: reject })
+  })
+}
+
+/** What Douyin's `tt.login` succeeds with. */
+export interface TtLoginResult {
+  /** Only for a user logged in to the Douyin app. */
+  code?: string | null
+  /** Identifies the device; given whether or not the user is logged in. */
+  anonymousCode?: string | null
+  isLogin?: boolean
+  errMsg?: string
+}
+
+/** The part of Douyin's `tt` global the login source uses (typed structurally). */
+export interface TtLoginApi {
+  login(options: { force: boolean } & PlatformCallbacks<TtLoginResult>): void
+  checkSession?(options: PlatformCallbacks<unknown>): void
+}
+
+/**
+ * Douyin's `tt.login` as a login source. `force: false`: a user not logged in to
+ * the Douyin app is not shown its login window (the default, `true`, does, and
+ * fails when they cancel); they get only an `anonymousCode`, sent flagged
+ * `anonymous`. `tt.checkSession` is used where the base library has it.
+ */
+export function ttLoginSource(tt: TtLoginApi): LoginSource {
+  const source: LoginSource = {
+    async login() {
+      let result: TtLoginResult | undefined
+      try {
+        result = await callApi<TtLoginResult>((callbacks) =>
+          tt.login({ force: false, ...callbacks }),
+        )
+      } catch (error) {
+        throw new SessionLoginError(
+          'WECHAT_LOGIN_FAILED',
+          `tt.login failed: ${platformMessage(error)}`,
+          { cause: error },
+        )
+      }
+      if (result && typeof result.code === 'string' && result.code !== '') {
+        return { code: result.code }
+      }
+      if (result && typeof result.anonymousCode === 'string' && result.anonymousCode !== '') {
+        return { code: result.anonymousCode, anonymous: true }
+      }
+      const detail = result && typeof result.errMsg === 'string' ? `: ${result.errMsg}` : ''
+      throw new SessionLoginError('WECHAT_LOGIN_FAILED', `tt.login gave no code${detail}`)
+    },
+  }
+  const check = tt.checkSession
+  if (typeof check === 'function') {
+    source.checkSession = async () => {
+      try {
+        await callApi<unknown>((callbacks) => check.call(tt, callbacks))
+        return true
+      } catch {
+        // tt.checkSession fails when the session expired (or there was none).
+        return false
+      }
+    }
+  }
+  return source
+}
+
+/** What Alipay's `my.getAuthCode` succeeds with. */
+export interface AlipayAuthCodeResult {
+  authCode?: string | null
+  authSuccessScopes?: unknown
+  authErrorScopes?: unknown
+}
+
+/** The part of Alipay's `my` global the login source uses (typed structurally). */
+export interface AlipayAuthApi {
+  getAuthCode(
+    options: { scopes: string | string[] } & PlatformCallbacks<AlipayAuthCodeResult>,
+  ): void
+}
+
+/** Alipay fails with `{ error, errorMessage }`; WeChat-style `errMsg` and Errors read as usual. */
+function alipayMessage(reason: unknown): string {
+  if (reason && typeof reason === 'object') {
+    const { error, errorMessage } = reason as { error?: unknown; errorMessage?: unknown }
+    if (typeof errorMessage === 'string') {
+      return typeof error === 'number' || typeof error === 'string'
+        ? `${errorMessage} (${error})`
+        : errorMessage
+    }
+  }
+  return platformMessage(reason)
+}
+
+/**
+ * Alipay's `my.getAuthCode` with `auth_base` (silent authorization: no prompt,
+ * the server gets the user id from the code) as a login source. Called on `my`
+ * itself, so the scope and Alipay's `{ error, errorMessage }` failures do not
+ * depend on Taro's login alias (Taro 4.2's Alipay plugin does map login to
+ * getAuthCode with auth_base). Alipay has no checkSession, so this source has none.
+ */
+export function alipayLoginSource(my: AlipayAuthApi): LoginSource {
+  return {
+    async login() {
+      let result: AlipayAuthCodeResult | undefined
+      try {
+        result = await callApi<AlipayAuthCodeResult>((callbacks) =>
+          my.getAuthCode({ scopes: 'auth_base', ...callbacks }),
+        )
+      } catch (error) {
+        throw new SessionLoginError(
+          'WECHAT_LOGIN_FAILED',
+          `my.getAuthCode failed: ${alipayMessage(error)}`,
+          { cause: error },
+        )
+      }
+      if (result && typeof result.authCode === 'string' && result.authCode !== '') {
+        return result.authCode
+      }
+      throw new SessionLoginError('WECHAT_LOGIN_FAILED', 'my.getAuthCode gave no authCode')
     },
   }
 }

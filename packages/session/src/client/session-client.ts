@@ -3,17 +3,19 @@
  * works" draws the flow).
  *
  * - Launch: a stored token for this appid, not past its expiresAt, plus a valid
- *   wx.checkSession = logged in, with no network call. Otherwise a full login:
- *   wx.login -> code -> auth.login -> token stored.
+ *   checkSession (where the platform has one; Alipay has none) = logged in, with
+ *   no network call. Otherwise a full login: the source's login -> code ->
+ *   auth.login -> token stored.
  * - Every login is single flight: callers that arrive while one runs share it.
  * - relogin(staleToken) replaces a token the server refused; callers holding an
  *   older token than the current one get the current one without a new login.
  *
- * No Node APIs and no DOM: runs in the WeChat runtime, in H5 and in Node.
+ * The same on every platform: only the login source differs (./platform.ts).
+ * No Node APIs and no DOM: runs in the mini-program runtimes, in H5 and in Node.
  */
 import type { ClientInfo, StoredSession } from '../shared/index'
 import { SessionLoginError, toSessionLoginError, toWechatLoginError } from './errors'
-import type { KeyValueStorage, WechatLoginSource } from './platform'
+import type { KeyValueStorage, LoginCode, LoginSource } from './platform'
 import {
   readStored,
   removeStored,
@@ -43,6 +45,8 @@ export interface LoginResult<TUser = SessionUser> {
 export interface LoginArgs {
   code: string
   appid: string
+  /** `code` is Douyin's anonymousCode (exchanged as `anonymous_code`); set only when true. */
+  anonymous?: true
   client?: ClientInfo
 }
 
@@ -62,7 +66,7 @@ export interface SessionState<TUser = SessionUser> {
 export type SessionListener<TUser = SessionUser> = (state: SessionState<TUser>) => void
 
 export interface SessionClientOptions<TUser = SessionUser> {
-  source: WechatLoginSource
+  source: LoginSource
   storage: KeyValueStorage
   /** Calls `auth.login`, e.g. `(args) => api.auth.login.mutate(args)`. */
   login: (args: LoginArgs) => Promise<LoginResult<TUser>>
@@ -128,7 +132,7 @@ interface Client<TUser> {
   readonly marginMs: number
   readonly listeners: SessionListener<TUser>[]
   current: CurrentSession | null
-  /** The launch rule (stored token + checkSession) runs once per client. */
+  /** The launch rule (stored token + checkSession where there is one) runs once per client. */
   restored: boolean
   /** The login running now, shared by every caller. */
   flight: Promise<string> | null
@@ -164,7 +168,9 @@ function isLoginResult(value: unknown): value is LoginResult<unknown> {
   )
 }
 
-async function checkSession(source: WechatLoginSource): Promise<boolean> {
+/** The platform's checkSession; without one (Alipay) the stored token's own validity decides. */
+async function checkSession(source: LoginSource): Promise<boolean> {
+  if (typeof source.checkSession !== 'function') return true
   try {
     return (await source.checkSession()) === true
   } catch {
@@ -187,23 +193,33 @@ function fail<TUser>(client: Client<TUser>, error: SessionLoginError): never {
   throw error
 }
 
-/** wx.login -> code -> auth.login -> store. */
+/** A source's answer as a code and its anonymous flag; null without a usable code. */
+function loginCodeOf(answer: string | LoginCode | null | undefined): LoginCode | null {
+  if (typeof answer === 'string') return answer === '' ? null : { code: answer }
+  if (!answer || typeof answer !== 'object') return null
+  if (typeof answer.code !== 'string' || answer.code === '') return null
+  return answer.anonymous === true ? { code: answer.code, anonymous: true } : { code: answer.code }
+}
+
+/** The source's login -> code -> auth.login -> store. */
 async function fullLogin<TUser>(client: Client<TUser>): Promise<string> {
   const { options } = client
   client.restored = true
   setState(client, { status: 'logging-in' })
 
-  let code: string
+  let answer: string | LoginCode
   try {
-    code = await options.source.login()
+    answer = await options.source.login()
   } catch (error) {
     return fail(client, toWechatLoginError(error))
   }
-  if (typeof code !== 'string' || code === '') {
-    return fail(client, new SessionLoginError('WECHAT_LOGIN_FAILED', 'wx.login gave no code'))
+  const loginCode = loginCodeOf(answer)
+  if (!loginCode) {
+    return fail(client, new SessionLoginError('WECHAT_LOGIN_FAILED', 'The login gave no code'))
   }
 
-  const args: LoginArgs = { code, appid: options.appid }
+  const args: LoginArgs = { code: loginCode.code, appid: options.appid }
+  if (loginCode.anonymous) args.anonymous = true
   const info = clientInfo(options)
   if (info) args.client = info
   let result: LoginResult<TUser>
@@ -245,7 +261,10 @@ function singleFlight<TUser>(client: Client<TUser>, task: () => Promise<string>)
   return running
 }
 
-/** The launch rule: a stored, unexpired token and a valid wx.checkSession need no login. */
+/**
+ * The launch rule: a stored, unexpired token and a valid checkSession need no
+ * login; a source without checkSession (Alipay) goes by the token alone.
+ */
 async function launch<TUser>(client: Client<TUser>): Promise<string> {
   if (!client.restored) {
     client.restored = true
