@@ -5,7 +5,15 @@
  * QQ_APPS, TT_APPS, ALIPAY_* with RSA2 keys made for the run. PostgreSQL.
  */
 import { generateKeyPairSync } from 'node:crypto'
-import { type RunningProcess, startApiServer, startSimulator } from '@wxapp/testing'
+import type { AppRouter } from '@wxapp/api'
+import {
+  alipayLoginSource,
+  type LoginSource,
+  memoryStorage,
+  taroLoginSource,
+  ttLoginSource,
+} from '@wxapp/session/client'
+import { launchApp, type RunningProcess, startApiServer, startSimulator } from '@wxapp/testing'
 import {
   SIM_DEV_ALIPAY_APPID,
   SIM_DEV_QQ_APPID,
@@ -210,5 +218,92 @@ describe('four platforms on the built server (PostgreSQL)', () => {
       expect(texts.some((t) => t.includes(secret))).toBe(false)
     }
     expect(server.output().includes(code)).toBe(false)
+  })
+
+  describe("through the session client, with each platform's login source", () => {
+    /**
+     * The session package's own sources over stand-ins of each platform's
+     * global (wx/qq, tt, my) whose codes come from the simulator, as the
+     * phone's app would get them.
+     */
+    const sourceFor = (
+      platform: string,
+      appid: string,
+      user: string,
+      guest = false,
+    ): LoginSource => {
+      const checkSession = async () => {
+        if (!(await control.checkSession({ appid, user }))) throw { errMsg: 'checkSession:fail' }
+        return { errMsg: 'checkSession:ok' }
+      }
+      if (platform === 'tt') {
+        return ttLoginSource({
+          login: ({ success, fail }) => {
+            control
+              .loginCodes({ appid, user, anonymous: guest })
+              .then((r) => success({ ...r, isLogin: !guest, errMsg: 'login:ok' }), fail)
+          },
+          checkSession: ({ success, fail }) => void checkSession().then(success, fail),
+        })
+      }
+      if (platform === 'alipay') {
+        return alipayLoginSource({
+          getAuthCode: ({ scopes, success, fail }) => {
+            if (scopes !== 'auth_base') return fail({ error: 11, errorMessage: 'wrong scope' })
+            control.login({ appid, user }).then((authCode) => success({ authCode }), fail)
+          },
+        })
+      }
+      return taroLoginSource({
+        login: async () => ({ code: await control.login({ appid, user }), errMsg: 'login:ok' }),
+        checkSession,
+      })
+    }
+    const cases = [...APPS, { platform: 'tt', appid: SIM_DEV_TT_APPID, guest: true }] as const
+
+    it.each(cases)(
+      '$platform: logs in once, relaunches without a login, and logs in again silently when the server refuses the token',
+      async (c) => {
+        const guest = 'guest' in c && c.guest
+        const user = `fen-${c.platform}${guest ? '-guest' : ''}`
+        const storage = memoryStorage()
+        const launch = () =>
+          launchApp<AppRouter>({
+            apiUrl: server.url,
+            appid: c.appid,
+            source: sourceFor(c.platform, c.appid, user, guest),
+            login: (api, args) => api.auth.login.mutate(args),
+            storage,
+            onResponse: (text) => responses.push(text),
+          })
+        const first = launch()
+        const [a, b] = await Promise.all([first.api.user.me.query(), first.api.user.me.query()])
+        expect(a).toMatchObject({ platform: c.platform })
+        expect(b.id).toBe(a.id)
+        expect(first.counters.authLogins).toBe(1)
+
+        // A relaunch: the stored token holds (checkSession where the platform has it).
+        const second = launch()
+        expect((await second.api.user.me.query()).id).toBe(a.id)
+        expect(second.counters.authLogins).toBe(0)
+
+        // Logged out from another device: the stored token is refused, and one
+        // silent login follows.
+        const stored = JSON.parse(storage.snapshot()['wxapp.session'] ?? '{}') as {
+          token?: string
+        }
+        const out = await rawCall(server.url, 'auth.logoutAll', null, {
+          authorization: `Bearer ${stored.token}`,
+          'x-wx-appid': c.appid,
+        })
+        expect(out.status).toBe(200)
+        const third = launch()
+        const again = await third.api.user.me.query()
+        expect(again.id).toBe(a.id)
+        expect(third.counters.authLogins).toBe(1)
+        // The refused call was made with the stored token, then replayed.
+        expect(third.counters.apiRequests).toBe(3)
+      },
+    )
   })
 })

@@ -5,11 +5,11 @@ import {
   type KeyValueStorage,
   type LoginArgs,
   type LoginResult,
+  type LoginSource,
   memoryStorage,
   type SessionClient,
   sessionHeaders,
   sessionLink,
-  type WechatLoginSource,
 } from '@wxapp/session/client'
 
 export interface Counters {
@@ -37,7 +37,8 @@ export interface AppUnderTest<TRouter extends AnyTRPCRouter> {
 export function launchApp<TRouter extends AnyTRPCRouter>(opts: {
   apiUrl: string
   appid: string
-  source: WechatLoginSource
+  /** Any platform's login source (WeChat's, Douyin's, Alipay's without checkSession...). */
+  source: LoginSource
   /** `auth.login` through the typed client: `(api, args) => api.auth.login.mutate(args)`. */
   login: (api: TRPCClient<TRouter>, args: LoginArgs) => Promise<LoginResult<{ id: string }>>
   storage?: KeyValueStorage
@@ -55,13 +56,16 @@ export function launchApp<TRouter extends AnyTRPCRouter>(opts: {
     if (onResponse) onResponse(await response.clone().text())
     return response
   }
+  const { source } = opts
+  const checkSession = source.checkSession?.bind(source)
   const session = createSessionClient({
     source: {
       login: () => {
         counters.sourceLogins++
-        return opts.source.login()
+        return source.login()
       },
-      checkSession: () => opts.source.checkSession(),
+      // Only where the platform has one: without, the token's own validity decides.
+      ...(checkSession ? { checkSession } : {}),
     },
     storage,
     appid: opts.appid,
