@@ -189,6 +189,7 @@ describe.each(['local', 's3'] as const)('account deletion with %s storage', (sto
       result: {
         data: {
           id: again.user.id,
+          platform: 'weapp',
           nickname: null,
           avatarUrl: null,
           phoneNumber: null,
